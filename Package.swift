@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds are compiled for this machine's processor so that the engine's SIMD code
+/// and the compiler's auto-vectoriser use its vector units (AVX2/FMA on the CI machines).
+let nativeSwift: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
+]
+let nativeC: [CSetting] = [
+    .unsafeFlags(["-O3", "-march=native"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "FractalMIDI",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fractalmidi", targets: ["fractalmidi"]),
+        .library(name: "FractalMIDIKit", targets: ["MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // Music.
+        .target(name: "MIDIFile", swiftSettings: nativeSwift),
+        .target(name: "Imaging", dependencies: ["CZlib"], swiftSettings: nativeSwift),
+        .target(name: "PianoRoll", dependencies: ["MIDIFile", "Imaging"], swiftSettings: nativeSwift),
+
+        // Numerics.
+        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: nativeSwift),
+        .target(name: "NN", dependencies: ["Engine"], swiftSettings: nativeSwift),
+        .target(name: "FractalModel", dependencies: ["NN", "PianoRoll", "Yams"], swiftSettings: nativeSwift),
+
+        // The command-line tool.
+        .executableTarget(
+            name: "fractalmidi",
+            dependencies: [
+                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: nativeSwift
+        ),
+
+        // Tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MIDIFileTests", dependencies: ["MIDIFile", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "PianoRollTests", dependencies: ["PianoRoll", "MIDIFile", "Imaging", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
+        .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
+        .testTarget(name: "fractalmidiTests", dependencies: ["fractalmidi", "TestSupport"]),
+    ]
+)
