@@ -4,7 +4,7 @@ import PackageDescription
 /// Release builds are compiled for this machine's processor so that the engine's SIMD code
 /// and the compiler's auto-vectoriser use its vector units (AVX2/FMA on the CI machines).
 let nativeSwift: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .release)),
 ]
 let nativeC: [CSetting] = [
     .unsafeFlags(["-O3", "-march=native"], .when(configuration: .release)),
