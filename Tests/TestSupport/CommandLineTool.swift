@@ -1,0 +1,85 @@
+import Foundation
+
+/// Runs the built `fractalmidi` executable in a subprocess, for end-to-end tests of the
+/// command line: exit status, standard output and standard error.
+public struct CommandLineTool: Sendable {
+    /// What one run of the tool produced.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
+    }
+
+    /// The executable, found beside the test bundle (SwiftPM puts both in one products folder).
+    public let executable: URL
+
+    /// Finds the `fractalmidi` executable built with the tests.
+    public init() throws {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var candidates: [URL] = []
+        var folder = testBinary.deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(folder.appendingPathComponent("fractalmidi"))
+            folder = folder.deletingLastPathComponent()
+        }
+        for configuration in ["release", "debug"] {
+            candidates.append(SharedData.repositoryRoot.appendingPathComponent(".build/\(configuration)/fractalmidi"))
+        }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CommandLineToolError(message: "fractalmidi executable not found near \(testBinary.path); build the package first")
+        }
+        executable = found
+    }
+
+    /// Runs the tool with `arguments`, in `directory` when given, and waits for it to end.
+    public func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        // Files rather than pipes: a chatty process cannot block on a full pipe buffer.
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let outputURL = folder.url.appendingPathComponent("stdout")
+        let errorURL = folder.url.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputURL)
+        let errors = try FileHandle(forWritingTo: errorURL)
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        try errors.close()
+        let outputData = try Data(contentsOf: outputURL)
+        let errorData = try Data(contentsOf: errorURL)
+        return Result(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+}
+
+/// The tool could not be found or started.
+public struct CommandLineToolError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// A fresh temporary folder for one test, removed by the caller with `remove()`.
+public struct TemporaryFolder: Sendable {
+    public let url: URL
+
+    public init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fractalmidi-test-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
