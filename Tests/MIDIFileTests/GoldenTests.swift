@@ -15,6 +15,7 @@ struct MidoGolden: Decodable {
     var time_signatures: [[Int]]
     var unterminated_notes: Int
     var notes: [[Int]]
+    var seconds_mido: Double
 
     static let folder = "midi-tests/golden-mido"
 
@@ -48,7 +49,7 @@ func subtracting<T: Hashable>(_ a: [T], _ b: [T]) -> [T] {
 
 @Suite struct GoldenTests {
     /// Every file mido read gives the same format, time base, tracks, event counts, tempo map,
-    /// time signatures and notes — except the documented difference: a note never terminated is
+    /// time signatures, length in seconds and notes — except the documented difference: a note never terminated is
     /// kept (ended at its track's end-of-track tick) where mido drops it.
     @Test func everyFileMidoReadMatchesItsGolden() throws {
         guard SharedData.shouldRun else { return }
@@ -64,6 +65,10 @@ func subtracting<T: Hashable>(_ a: [T], _ b: [T]) -> [T] {
             #expect(file.tracks.map(\.events.count) == golden.events_per_track, name)
             #expect(file.tempoMap.map { [$0.tick, $0.microsecondsPerBeat] } == golden.tempos, name)
             #expect(file.timeSignatures.map { [$0.tick, $0.numerator, $0.denominator] } == golden.time_signatures, name)
+
+            // mido's length: the last event of any track, in seconds via the tempo map.
+            let end = file.seconds(atTick: file.tracks.map(\.endTick).max() ?? 0)
+            #expect(abs(end - golden.seconds_mido) < 1e-5, "\(golden.source): \(end) s, mido \(golden.seconds_mido) s")
 
             let ours = file.notes
             let theirs = golden.goldenNotes
