@@ -1,0 +1,27 @@
+extension PianoRoll {
+    /// How a MIDI file becomes a roll.
+    public struct ConversionOptions: Sendable, Hashable {
+        /// The number of velocity bins onsets are coded with (1…127).
+        public var velocityBins: Int
+        /// Whether notes on the General MIDI drum channel (channel 10, index 9) are kept.
+        public var includeDrums: Bool
+        /// Whether the sustain pedal (CC64 ≥ 64 is down) holds notes until it is released.
+        public var applySustainPedal: Bool
+
+        /// The default conversion: 32 velocity bins, no drums, sustain pedal applied.
+        public init(
+            velocityBins: Int = VelocityBins.defaultCount,
+            includeDrums: Bool = false,
+            applySustainPedal: Bool = true
+        ) {
+            self.velocityBins = velocityBins
+            self.includeDrums = includeDrums
+            self.applySustainPedal = applySustainPedal
+        }
+
+        /// The General MIDI drum channel (channel 10), as a 0-based index.
+        public static let drumChannel = 9
+        /// The sustain-pedal controller number.
+        public static let sustainPedalController = 64
+    }
+}
