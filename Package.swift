@@ -48,9 +48,11 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .systemLibrary(name: "CPNGDecoder", path: "Tests/CPNGDecoder"),
+        .systemLibrary(name: "CGIFDecoder", path: "Tests/CGIFDecoder"),
         .testTarget(name: "MIDIFileTests", dependencies: ["MIDIFile", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "PianoRollTests", dependencies: ["PianoRoll", "MIDIFile", "Imaging", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport", "CPNGDecoder", "CGIFDecoder"]),
+        .testTarget(name: "PianoRollTests", dependencies: ["PianoRoll", "MIDIFile", "Imaging", "TestSupport", "CPNGDecoder"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
