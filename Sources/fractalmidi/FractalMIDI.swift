@@ -47,6 +47,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of MIDI parsing, the engine and the model.",
-        subcommands: [BenchMIDICommand.self, BenchEngineCommand.self]
+        subcommands: [BenchMIDICommand.self]
     )
 }

@@ -27,7 +27,7 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let url = URL(fileURLWithPath: file)
         let midi = try StandardMIDIFile(contentsOf: url)
-        let options = try conversion.options()
+        let options = conversion.options
         let roll = try PianoRoll(midi, options: options)
         let offset = PianoRoll.gridOffset(of: midi, options: options)
         let report = FileReport(name: url.lastPathComponent, midi: midi, roll: roll, gridOffset: offset)
@@ -46,11 +46,15 @@ struct ConversionArguments: ParsableArguments {
     @Flag(help: "Ignore the sustain pedal (CC64) instead of holding notes while it is down.")
     var ignorePedal = false
 
-    func options() throws -> PianoRoll.ConversionOptions {
+    func validate() throws {
         guard (1...127).contains(velocityBins) else {
             throw ValidationError("--velocity-bins \(velocityBins) is outside 1…127; use a value in that range, e.g. 32")
         }
-        return PianoRoll.ConversionOptions(
+    }
+
+    /// The conversion these arguments ask for.
+    var options: PianoRoll.ConversionOptions {
+        PianoRoll.ConversionOptions(
             velocityBins: velocityBins, includeDrums: includeDrums, applySustainPedal: !ignorePedal)
     }
 }

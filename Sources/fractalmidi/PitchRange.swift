@@ -1,26 +1,16 @@
 import Foundation
-import RegexBuilder
 
 /// Parses pitch ranges typed by people: `48-72`, `C3-C5`, `F#2-Bb4`, `C-1-G9` (C4 is MIDI pitch 60).
 enum PitchRange {
     /// The inclusive range `text` names; `option` is the flag it came from, for the message.
     static func parse(_ text: String, option: String) throws(PitchRangeError) -> ClosedRange<Int> {
-        let end = #/([A-Ga-g][#b]*-?[0-9]+|[0-9]+)/#
-        let pattern = Regex {
-            Anchor.startOfSubject
-            Capture(end)
-            ZeroOrMore(.whitespace)
-            "-"
-            ZeroOrMore(.whitespace)
-            Capture(end)
-            Anchor.endOfSubject
-        }
+        let pattern = /([A-Ga-g][#b]*-?[0-9]+|[0-9]+)\s*-\s*([A-Ga-g][#b]*-?[0-9]+|[0-9]+)/
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let match = trimmed.wholeMatch(of: pattern) else {
             throw PitchRangeError(option: option, text: text,
                                   problem: "is not a pitch range; write LOW-HIGH as MIDI numbers (48-72) or note names (C3-C5)")
         }
-        let lowText = String(match.output.1.0), highText = String(match.output.2.0)
+        let lowText = String(match.output.1), highText = String(match.output.2)
         guard let low = pitch(lowText), let high = pitch(highText) else {
             throw PitchRangeError(option: option, text: text,
                                   problem: "names a pitch outside the MIDI range 0…127 (C-1…G9); use pitches in that range")

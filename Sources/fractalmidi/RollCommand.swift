@@ -35,17 +35,10 @@ struct RollCommand: ParsableCommand {
 
     @OptionGroup var conversion: ConversionArguments
 
-    func validate() throws {
-        guard PianoRollRenderer.Options.allowedScales.contains(scale) else {
-            let allowed = PianoRollRenderer.Options.allowedScales
-            throw ValidationError("--scale \(scale) is outside \(allowed.lowerBound)…\(allowed.upperBound); use e.g. --scale 2")
-        }
-    }
-
     func run() throws {
-        let range = try pitchRange.map { text throws(PitchRangeError) in try PitchRange.parse(text, option: "--pitch-range") }
-        let roll = try PianoRoll(contentsOf: URL(fileURLWithPath: file), options: try conversion.options())
-        let renderer = PianoRollRenderer(PianoRollRenderer.Options(scale: scale, pitchRange: range))
+        let range = try pitchRange.map { text in try PitchRange.parse(text, option: "--pitch-range") }
+        let roll = try PianoRoll(contentsOf: URL(fileURLWithPath: file), options: conversion.options)
+        let renderer = PianoRollRenderer(try PianoRollRenderer.Options(scale: scale, pitchRange: range))
         let image = try renderer.render(roll)
         try image.writePNG(to: URL(fileURLWithPath: output))
         var written = ["\(output) (\(image.width)×\(image.height))"]
