@@ -15,7 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fractalmidi", targets: ["fractalmidi"]),
-        .library(name: "FractalMIDIKit", targets: ["MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel"]),
+        .library(name: "FractalMIDIKit", targets: ["MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,12 +35,14 @@ let package = Package(
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: nativeSwift),
         .target(name: "NN", dependencies: ["Engine"], swiftSettings: nativeSwift),
         .target(name: "FractalModel", dependencies: ["NN", "PianoRoll", "Yams"], swiftSettings: nativeSwift),
+        .target(name: "Training", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile"], swiftSettings: nativeSwift),
+        .target(name: "Evaluation", dependencies: ["PianoRoll", "MIDIFile", "Imaging"], swiftSettings: nativeSwift),
 
         // The command-line tool.
         .executableTarget(
             name: "fractalmidi",
             dependencies: [
-                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel",
+                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift
@@ -56,6 +58,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "FractalModel", "PianoRoll", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "CPNGDecoder"]),
         .testTarget(name: "fractalmidiTests", dependencies: ["fractalmidi", "TestSupport"]),
     ]
 )

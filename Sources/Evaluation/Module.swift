@@ -1,0 +1,1 @@
+// The Evaluation module. See ../../shared/docs/DESIGN.md §2.
