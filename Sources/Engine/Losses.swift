@@ -1,0 +1,45 @@
+/// Cross-entropy losses.
+
+extension Tensor {
+    /// Weighted cross-entropy of `logits` (shape `[..., classes]`) against class indices
+    /// `targets` (one per row), with the log-softmax fused in.
+    ///
+    /// Reduction: `Σᵢ wᵢ · (−log softmax(logitsᵢ)[targetᵢ]) / Σᵢ wᵢ` — the weighted mean over
+    /// rows, so rows with weight 0 (for example cells that are not onsets) contribute
+    /// nothing and do not dilute the mean. Without `weights` every row has weight 1 (the
+    /// plain mean). When all weights are 0 the loss is 0 and so is its gradient.
+    public static func crossEntropy(logits: Tensor, targets: [Int32], weights: [Float]? = nil) -> Tensor {
+        let classes = logits.shape.last ?? 1
+        let rows = logits.count / max(classes, 1)
+        precondition(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows of \(logits.shape)")
+        if let weights { precondition(weights.count == rows, "crossEntropy: \(weights.count) weights for \(rows) rows") }
+        for t in targets { precondition(t >= 0 && Int(t) < classes, "crossEntropy: target \(t) outside 0..<\(classes)") }
+        let totalWeight = weights.map { $0.reduce(0, +) } ?? Float(rows)
+        let logProbabilities = Tensor(uninitializedShape: [rows, classes])
+        let perRow = Tensor(uninitializedShape: [rows])
+        let x = logits.pointer, lp = logProbabilities.pointer, losses = perRow.pointer
+        Engine.parallelChunks(rows, grain: max(1, 4096 / max(classes, 1))) { range in
+            for row in range {
+                logSoftmaxRow(x + row * classes, lp + row * classes, classes)
+                losses[row] = -lp[row * classes + Int(targets[row])] * (weights?[row] ?? 1)
+            }
+        }
+        let loss = Tensor(totalWeight == 0 ? 0 : sumContiguous(losses, rows) / totalWeight)
+        let scale = totalWeight == 0 ? 0 : 1 / totalWeight
+        let shape = logits.shape
+        return record(loss, inputs: [logits]) { g in
+            let dx = Tensor(uninitializedShape: shape)
+            let d = dx.pointer
+            let upstream = g.item * scale
+            Engine.parallelChunks(rows, grain: max(1, 4096 / max(classes, 1))) { range in
+                for row in range {
+                    let factor = upstream * (weights?[row] ?? 1)
+                    let o = row * classes
+                    for c in 0..<classes { d[o + c] = fastExp(lp[o + c]) * factor }
+                    d[o + Int(targets[row])] -= factor
+                }
+            }
+            return [dx]
+        }
+    }
+}
