@@ -116,15 +116,16 @@ struct MIDIReader {
                 case 0xFF:
                     let type = try cursor.byte()
                     let data = try cursor.take(cursor.variableLengthQuantity())
+                    if type == 0x2F {
+                        events.append(MIDIEvent(tick: eventTick, message: .meta(.endOfTrack)))
+                        return MIDITrack(events: events)
+                    }
                     message = .meta(Self.metaEvent(type: type, data: data))
                 default:
                     throw .undefinedStatus(status, at: cursor.position - 1)
                 }
                 tick = eventTick
                 events.append(MIDIEvent(tick: tick, message: message))
-                if message == .meta(.endOfTrack) {
-                    return MIDITrack(events: events)
-                }
             }
         } catch {
             switch error {
