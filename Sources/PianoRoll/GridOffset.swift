@@ -54,23 +54,21 @@ extension PianoRoll {
             // Phases are measured in quarter ticks, so that one step is `period` units long
             // even when ticksPerBeat is not a multiple of 4.
             let period = ticksPerBeat
-            let sortedPhases = onsetTicks.map { phase(ofTick: $0, period: period) }.sorted()
+            var histogram = [Int](repeating: 0, count: period)
+            for tick in onsetTicks { histogram[phase(ofTick: tick, period: period)] += 1 }
             var phases: [Int] = []
             var counts: [Int] = []
-            for value in sortedPhases {
-                if phases.last == value {
-                    counts[counts.count - 1] += 1
-                } else {
-                    phases.append(value)
-                    counts.append(1)
-                }
+            for (value, count) in histogram.enumerated() where count > 0 {
+                phases.append(value)
+                counts.append(count)
             }
             let lowest = ceilingDivide(-period, 8)
             let highest = ceilingDivide(period, 8) - 1
             var best = (offset: 0, score: Int.min)
             for phase in phases {
                 let target = 2 * phase < period ? phase : phase - period
-                for candidate in Set([floorDivide(target, 4), ceilingDivide(target, 4)]) {
+                let nearest = floorDivide(target, 4)
+                for candidate in nearest...(target % 4 == 0 ? nearest : nearest + 1) {
                     let offset = min(max(candidate, lowest), highest)
                     let centre = Self.phase(ofTick: offset, period: period)
                     var score = 0
