@@ -41,6 +41,15 @@ struct GridOffsetTests {
         #expect(grid.onGridShare == 1)
     }
 
+    @Test("two nearby clusters: the grid goes to the larger, not between them")
+    func twoClusters() {
+        let onsets = (0..<100).map { 480 * $0 + ($0 % 3 == 0 ? 56 : 40) }
+        let grid = PianoRoll.GridOffset.estimate(onsetTicks: onsets, ticksPerBeat: 480)
+        #expect(grid.ticks == 40)
+        #expect(grid.onGridOnsetCount == 66)  // 56 is 16 ticks (0.13 step) from the grid
+        #expect(onsets.map(grid.nearestStep(toTick:)) == (0..<100).map { 4 * $0 })
+    }
+
     @Test("a time base that is not a multiple of 4 (90 ticks per beat: 22.5 per step)")
     func fractionalStep() {
         let onsets = (0..<64).map { 5 + 45 * $0 }
