@@ -25,7 +25,7 @@ extension PianoRoll {
         let binning = try VelocityBins(count: options.velocityBins)
         let ticksPerBeat = max(file.ticksPerBeat, 1)
         var notes = Self.keptNotes(of: file, options: options)
-        let endTick = file.tracks.lazy.flatMap(\.events).map(\.tick).max() ?? 0
+        let endTick = file.tracks.map(\.endTick).max() ?? 0
         if options.applySustainPedal {
             Self.applySustainPedal(to: &notes, in: file, endTick: endTick)
         }
