@@ -125,16 +125,15 @@ public struct DataSource: Sendable, Hashable {
         if direct.pathExtension.isEmpty {
             candidates += ["mid", "midi"].map { direct.appendingPathExtension($0) }
         }
+        var namesFolder = false
         for candidate in candidates {
             var isFolder: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isFolder) {
-                if isFolder.boolValue {
-                    if candidate == direct && candidates.count > 1 { continue }
-                    throw DataError.listedFolder(list: list.path, line: line, path: path)
-                }
-                return candidate.standardizedFileURL
+                if !isFolder.boolValue { return candidate.standardizedFileURL }
+                namesFolder = namesFolder || candidate == direct
             }
         }
+        if namesFolder { throw DataError.listedFolder(list: list.path, line: line, path: path) }
         throw DataError.missingListedFile(list: list.path, line: line, path: path)
     }
 }

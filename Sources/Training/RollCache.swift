@@ -170,6 +170,13 @@ public struct DecodedSong: Sendable, Hashable {
     public var roll: PianoRoll
     /// The class index of its style (``MusicDataset/unlabeledClass`` when unlabeled).
     public var classIndex: Int32
+
+    /// A song.
+    public init(item: DataItem, roll: PianoRoll, classIndex: Int32) {
+        self.item = item
+        self.roll = roll
+        self.classIndex = classIndex
+    }
 }
 
 /// A file that could not be decoded and was left out.
@@ -178,6 +185,12 @@ public struct SkippedFile: Sendable, Hashable {
     public var item: DataItem
     /// Why, as one line.
     public var reason: String
+
+    /// A skipped file.
+    public init(item: DataItem, reason: String) {
+        self.item = item
+        self.reason = reason
+    }
 }
 
 /// A data set with every readable song decoded into a roll.
@@ -188,4 +201,11 @@ public struct DecodedDataset: Sendable, Hashable {
     public var styles: [String]
     /// The files left out.
     public var skipped: [SkippedFile]
+
+    /// A decoded data set.
+    public init(songs: [DecodedSong], styles: [String], skipped: [SkippedFile]) {
+        self.songs = songs
+        self.styles = styles
+        self.skipped = skipped
+    }
 }
