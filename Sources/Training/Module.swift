@@ -1,1 +1,0 @@
-// The Training module. See ../../shared/docs/DESIGN.md §2 and §6.

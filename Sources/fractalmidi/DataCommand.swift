@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import PianoRoll
+import Training
+
+/// `fractalmidi data`: prepares training music (splits into file lists, pre-builds the cache).
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Prepare training music: split it into training and validation lists, build the roll cache.",
+        subcommands: [DataSplitCommand.self, DataCacheCommand.self]
+    )
+}
+
+/// `fractalmidi data split`: deterministic training / validation file lists, whole songs only.
+struct DataSplitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "split",
+        abstract: "Split MIDI files into train.txt and valid.txt lists.",
+        discussion: """
+            Each file is ranked by a hash of the seed and its path relative to the folder all \
+            files share; the lowest-ranked share goes to valid.txt. The same seed and the same \
+            set of files always give the same lists, whatever order the files are found in. \
+            Paths in the lists are relative to the output folder; style labels (from a labelled \
+            list) follow a tab.
+            """
+    )
+
+    @Argument(help: "A folder of MIDI files (searched recursively) or a file list.")
+    var source: String
+
+    @Option(help: "The validation share: a percentage (5%) or a fraction (0.05).")
+    var valid = "5%"
+
+    @Option(help: "The seed of the split.")
+    var seed: UInt64 = 42
+
+    @Option(name: [.short, .customLong("output")], help: "The folder to write train.txt and valid.txt into.")
+    var output = "."
+
+    func run() throws {
+        let share = try DataSplit.parseShare(valid)
+        let dataset = try MusicDataset(path: source)
+        let split = try DataSplit(items: dataset.items, validShare: share, seed: seed, origin: source)
+        let lists = try split.write(to: URL(fileURLWithPath: output, isDirectory: true))
+        print("\(lists.train.path): \(split.train.count) training files")
+        print("\(lists.valid.path): \(split.valid.count) validation files")
+    }
+}
+
+/// `fractalmidi data cache`: decodes MIDI files into the on-disk roll cache ahead of training.
+struct DataCacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Decode MIDI files into the roll cache (so training starts at once).",
+        discussion: """
+            The cache folder is --cache, else $FRACTALMIDI_CACHE, else .cache/fractalmidi in the \
+            current directory. Entries are keyed by each file's contents and the conversion \
+            settings; files already cached are not decoded again.
+            """
+    )
+
+    @Argument(help: "Folders of MIDI files, file lists or MIDI files.")
+    var sources: [String]
+
+    @Option(help: "The cache folder.")
+    var cache: String?
+
+    @Option(help: "Velocity bins of the rolls (the model's velocity_bins).")
+    var velocityBins = PianoRoll.VelocityBins.defaultCount
+
+    @Flag(help: "Keep notes on the drum channel (channel 10).")
+    var drums = false
+
+    @Flag(help: "Ignore the sustain pedal (CC64).")
+    var noSustainPedal = false
+
+    func run() throws {
+        let dataset = try MusicDataset(sources: sources.map { path throws(DataError) in try DataSource(path: path) })
+        let folder = cache.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RollCache.defaultDirectory()
+        _ = try PianoRoll.VelocityBins(count: velocityBins)
+        let rollCache = RollCache(
+            directory: folder,
+            options: PianoRoll.ConversionOptions(
+                velocityBins: velocityBins, includeDrums: drums, applySustainPedal: !noSustainPedal))
+        let progress = ProgressReporter(title: "cache", total: dataset.items.count)
+        let decoded = try rollCache.load(dataset, progress: progress)
+        let counts = rollCache.statistics
+        let steps = decoded.songs.reduce(0) { $0 + $1.roll.steps }
+        print("\(folder.path): \(decoded.songs.count) songs (\(steps) steps) cached; "
+            + "\(counts.hits) already cached, \(counts.decodes) decoded, \(counts.rebuilds) rebuilt, "
+            + "\(decoded.skipped.count) skipped")
+    }
+}
