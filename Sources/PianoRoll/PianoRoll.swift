@@ -87,6 +87,12 @@ public struct PianoRoll: Sendable, Hashable {
         self.timeSignatures = TimeSignature.normalized(timeSignatures, steps: steps)
     }
 
+    /// The number of distinct cell codes, `2 + velocityBins` (silent, sustain, one onset per
+    /// bin): the number of classes a model predicting cells chooses from.
+    public var cellCodeCount: Int {
+        Int(Cell.firstOnsetCode) + velocityBins
+    }
+
     /// The velocity binning of this roll's onsets.
     public var binning: VelocityBins {
         // velocityBins is validated by every initialiser.
