@@ -67,3 +67,35 @@ struct ExportTests {
         #expect(again[pitch: 50, step: 0] == .onset(velocityBin: 4))
     }
 }
+
+@Suite("Round trip of random rolls")
+struct RandomRoundTripTests {
+    @Test("random well-formed rolls survive roll → MIDI bytes → roll, for several bin counts", arguments: [1, 7, 32, 127])
+    func randomRolls(velocityBins: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(velocityBins))
+        for _ in 0..<10 {
+            let steps = Int.random(in: 1...300, using: &generator)
+            var roll = try PianoRoll(steps: steps, velocityBins: velocityBins)
+            for pitch in 0..<128 where Int.random(in: 0..<4, using: &generator) == 0 {
+                var step = Int.random(in: 0..<8, using: &generator)
+                while step < steps {
+                    let length = min(Int.random(in: 1...12, using: &generator), steps - step)
+                    roll[pitch: pitch, step: step] = .onset(velocityBin: Int.random(in: 0..<velocityBins, using: &generator))
+                    for sustain in (step + 1)..<(step + length) { roll[pitch: pitch, step: sustain] = .sustain }
+                    step += length + Int.random(in: 0...6, using: &generator)
+                }
+            }
+            roll.tempoMap = (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                .init(step: Int.random(in: 0..<steps, using: &generator), microsecondsPerBeat: Int.random(in: 250_000...1_500_000, using: &generator))
+            }
+            roll.timeSignatures = (0..<Int.random(in: 0...3, using: &generator)).map { _ in
+                .init(step: Int.random(in: 0..<steps, using: &generator), numerator: Int.random(in: 2...7, using: &generator),
+                      denominator: [2, 4, 8].randomElement(using: &generator)!)
+            }
+            let bytes = roll.midiFile().encoded()
+            let again = try PianoRoll(StandardMIDIFile(data: bytes, fileName: "random.mid"),
+                                      options: .init(velocityBins: velocityBins))
+            #expect(again == roll)
+        }
+    }
+}
