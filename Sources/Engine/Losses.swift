@@ -55,22 +55,26 @@ extension Tensor {
         if let weights { precondition(weights.count == count, "binaryCrossEntropy: \(weights.count) weights for \(count) logits") }
         let totalWeight = weights.map { $0.reduce(0, +) } ?? Float(count)
         let x = logits.pointer
-        var total: Double = 0
-        for i in 0..<count {
-            let v = x[i], t = targets[i]
-            let loss = max(v, 0) - v * t + scalarLog1p(fastExp(-abs(v)))
-            total += Double(loss * (weights?[i] ?? 1))
+        let perElement = Tensor(uninitializedShape: [count])
+        let losses = perElement.pointer
+        Engine.parallelChunks(count, grain: 4096) { range in
+            for i in range {
+                let v = x[i]
+                losses[i] = (max(v, 0) - v * targets[i] + scalarLog1p(fastExp(-abs(v)))) * (weights?[i] ?? 1)
+            }
         }
         let scale = totalWeight == 0 ? 0 : 1 / totalWeight
-        let out = Tensor(Float(total) * scale)
+        let out = Tensor(sumContiguous(losses, count) * scale)
         let saved = logits.detached()
         return record(out, inputs: [logits]) { g in
             let dx = Tensor(uninitializedShape: saved.shape)
             let d = dx.pointer, s = saved.pointer
             let upstream = g.item * scale
-            for i in 0..<count {
-                let sigmoid = 1 / (1 + fastExp(-s[i]))
-                d[i] = (sigmoid - targets[i]) * upstream * (weights?[i] ?? 1)
+            Engine.parallelChunks(count, grain: 4096) { range in
+                for i in range {
+                    let sigmoid = 1 / (1 + fastExp(-s[i]))
+                    d[i] = (sigmoid - targets[i]) * upstream * (weights?[i] ?? 1)
+                }
             }
             return [dx]
         }

@@ -12,6 +12,9 @@ import Testing
         let d = Tensor(shape: [3], scalars: [1, 2, 4])
         #expect((a / d).scalars == [1, 1, 0.75, 4, 2.5, 1.5])
         #expect((a - Tensor(2)).scalars == [-1, 0, 1, 2, 3, 4])
+        let empty = Tensor(shape: [0, 3], scalars: [])
+        #expect((empty + d).shape == [0, 3])
+        #expect(empty.sum(alongAxis: 0).scalars == [0, 0, 0])
     }
 
     @Test func broadcastingGradients() {
