@@ -94,7 +94,7 @@ func geluBackward(_ x: Tensor, _ g: Tensor) -> Tensor {
     if n >= 8 {
         var m = load(p)
         i = 8
-        while i + 8 <= n { m = pointwiseMax(m, load(p + i)); i += 8 }
+        while i + 8 <= n { let v = load(p + i); m.replace(with: v, where: v .> m); i += 8 }
         best = m.max()
     }
     while i < n { best = max(best, p[i]); i += 1 }

@@ -42,10 +42,10 @@ extension AttentionLayout {
         let work = scores * headDimension * 4
         let run = {
             Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
-                let scratch = probabilities == nil ? Storage(count: scores) : nil
+                let scratch = Storage(count: scores + transposeScratch)
                 for unit in range {
-                    let p = probabilities.map { $0 + unit * scores } ?? scratch!.pointer
-                    forwardUnit(b: unit / heads, h: unit % heads, p: p)
+                    let p = probabilities.map { $0 + unit * scores } ?? scratch.pointer
+                    forwardUnit(b: unit / heads, h: unit % heads, p: p, transposed: scratch.pointer + scores)
                 }
                 withExtendedLifetime(scratch) {}
             }
@@ -53,14 +53,15 @@ extension AttentionLayout {
         if usesSmallKernel { run() } else { Engine.withSingleThreadedBLAS(run) }
     }
 
-    private func forwardUnit(b: Int, h: Int, p: UnsafeMutablePointer<Float>) {
+    /// Floats of scratch the small kernels need to transpose one operand.
+    var transposeScratch: Int { usesSmallKernel ? headDimension * ((max(queryLength, keyLength) + 7) & ~7) : 0 }
+
+    private func forwardUnit(b: Int, h: Int, p: UnsafeMutablePointer<Float>, transposed: UnsafeMutablePointer<Float>) {
         let d = headDimension
         let q = query.head(b, h, d), k = key.head(b, h, d), v = value.head(b, h, d), o = output.head(b, h, d)
         if usesSmallKernel {
-            for i in 0..<queryLength {
-                let qi = q + i * query.rowStride
-                for j in 0..<visibleKeys(i) { p[i * keyLength + j] = scale * dotContiguous(qi, k + j * key.rowStride, d) }
-            }
+            smallProductTransposed(q, query.rowStride, k, key.rowStride, m: queryLength, n: keyLength, d: d,
+                                   alpha: scale, p, keyLength, scratch: transposed)
         } else {
             sgemm(transposeA: false, transposeB: true, m: queryLength, n: keyLength, k: d, alpha: scale,
                   a: q, lda: query.rowStride, b: k, ldb: key.rowStride, c: p, ldc: keyLength)
@@ -75,14 +76,8 @@ extension AttentionLayout {
             softmaxRow(row, row, keyLength)
         }
         if usesSmallKernel {
-            for i in 0..<queryLength {
-                let oi = o + i * output.rowStride
-                oi.update(repeating: 0, count: d)
-                let row = p + i * keyLength
-                for j in 0..<visibleKeys(i) where row[j] != 0 {
-                    axpy(row[j], v + j * value.rowStride, oi, d)
-                }
-            }
+            smallWeightedRows(p, wRow: keyLength, wColumn: 1, v, value.rowStride,
+                              m: queryLength, n: keyLength, d: d, alpha: 1, o, output.rowStride)
         } else {
             sgemm(transposeA: false, transposeB: false, m: queryLength, n: d, k: keyLength,
                   a: p, lda: keyLength, b: v, ldb: value.rowStride, c: o, ldc: output.rowStride)
@@ -99,9 +94,10 @@ extension AttentionLayout {
         let work = scores * headDimension * 8
         let run = {
             Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
-                let scratch = Storage(count: scores)
+                let scratch = Storage(count: scores + transposeScratch)
                 for unit in range {
                     backwardUnit(b: unit / heads, h: unit % heads, p: probabilities + unit * scores, dp: scratch.pointer,
+                                 transposed: scratch.pointer + scores,
                                  go: gradientOutput, gq: gradientQuery, gk: gradientKey, gv: gradientValue)
                 }
                 withExtendedLifetime(scratch) {}
@@ -111,21 +107,16 @@ extension AttentionLayout {
     }
 
     private func backwardUnit(b: Int, h: Int, p: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>,
-                              go: Operand, gq: Operand, gk: Operand, gv: Operand) {
+                              transposed: UnsafeMutablePointer<Float>, go: Operand, gq: Operand, gk: Operand, gv: Operand) {
         let d = headDimension
         let q = query.head(b, h, d), k = key.head(b, h, d), v = value.head(b, h, d)
         let dO = go.head(b, h, d), dQ = gq.head(b, h, d), dK = gk.head(b, h, d), dV = gv.head(b, h, d)
         if usesSmallKernel {
             // dV = Pᵀ dO and dP = dO Vᵀ
-            for j in 0..<keyLength { (dV + j * gv.rowStride).update(repeating: 0, count: d) }
-            for i in 0..<queryLength {
-                let doi = dO + i * go.rowStride
-                for j in 0..<visibleKeys(i) {
-                    let pij = p[i * keyLength + j]
-                    if pij != 0 { axpy(pij, doi, dV + j * gv.rowStride, d) }
-                    dp[i * keyLength + j] = dotContiguous(doi, v + j * value.rowStride, d)
-                }
-            }
+            smallWeightedRows(p, wRow: 1, wColumn: keyLength, dO, go.rowStride,
+                              m: keyLength, n: queryLength, d: d, alpha: 1, dV, gv.rowStride)
+            smallProductTransposed(dO, go.rowStride, v, value.rowStride, m: queryLength, n: keyLength, d: d,
+                                   alpha: 1, dp, keyLength, scratch: transposed)
         } else {
             sgemm(transposeA: true, transposeB: false, m: keyLength, n: d, k: queryLength,
                   a: p, lda: keyLength, b: dO, ldb: go.rowStride, c: dV, ldc: gv.rowStride)
@@ -142,19 +133,10 @@ extension AttentionLayout {
         }
         if usesSmallKernel {
             // dQ = scale · dS K and dK = scale · dSᵀ Q
-            for j in 0..<keyLength { (dK + j * gk.rowStride).update(repeating: 0, count: d) }
-            for i in 0..<queryLength {
-                let dqi = dQ + i * gq.rowStride
-                dqi.update(repeating: 0, count: d)
-                let qi = q + i * query.rowStride
-                for j in 0..<visibleKeys(i) {
-                    let s = dp[i * keyLength + j] * scale
-                    if s != 0 {
-                        axpy(s, k + j * key.rowStride, dqi, d)
-                        axpy(s, qi, dK + j * gk.rowStride, d)
-                    }
-                }
-            }
+            smallWeightedRows(dp, wRow: keyLength, wColumn: 1, k, key.rowStride,
+                              m: queryLength, n: keyLength, d: d, alpha: scale, dQ, gq.rowStride)
+            smallWeightedRows(dp, wRow: 1, wColumn: keyLength, q, query.rowStride,
+                              m: keyLength, n: queryLength, d: d, alpha: scale, dK, gk.rowStride)
         } else {
             sgemm(transposeA: false, transposeB: false, m: queryLength, n: d, k: keyLength, alpha: scale,
                   a: dp, lda: keyLength, b: k, ldb: key.rowStride, c: dQ, ldc: gq.rowStride)
@@ -162,14 +144,6 @@ extension AttentionLayout {
                   a: dp, lda: keyLength, b: q, ldb: query.rowStride, c: dK, ldc: gk.rowStride)
         }
     }
-}
-
-/// y += a · x over `n` floats.
-@inline(__always) func axpy(_ a: Float, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    let va = Vec(repeating: a)
-    var i = 0
-    while i + 8 <= n { store(load(y + i) + va * load(x + i), y + i); i += 8 }
-    while i < n { y[i] += a * x[i]; i += 1 }
 }
 
 extension Tensor {

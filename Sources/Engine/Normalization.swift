@@ -73,18 +73,41 @@ func layerNormBackward(input: Tensor, weight: Tensor?, statistics: Tensor, gradi
                 let o = row * n
                 let mean = stats[2 * row], inverse = stats[2 * row + 1]
                 // dx = (1/σ) · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) with ĝ = dy ⊙ weight.
-                var sumG: Float = 0, sumGX: Float = 0
-                for i in 0..<n {
-                    let xhat = (x[o + i] - mean) * inverse
-                    let gh = gy[o + i] * (w?[i] ?? 1)
+                let xr = x + o, gr = gy + o, dr = d + o
+                let vm = Vec(repeating: mean), vi = Vec(repeating: inverse)
+                var accG = Vec(), accGX = Vec()
+                var i = 0
+                while i + 8 <= n {
+                    let xhat = (load(xr + i) - vm) * vi
+                    var gh = load(gr + i)
+                    if let w { gh *= load(w + i) }
+                    accG += gh
+                    accGX = accGX.addingProduct(gh, xhat)
+                    i += 8
+                }
+                var sumG = accG.sum(), sumGX = accGX.sum()
+                while i < n {
+                    let xhat = (xr[i] - mean) * inverse
+                    let gh = gr[i] * (w?[i] ?? 1)
                     sumG += gh
                     sumGX += gh * xhat
+                    i += 1
                 }
                 let meanG = sumG / Float(n), meanGX = sumGX / Float(n)
-                for i in 0..<n {
-                    let xhat = (x[o + i] - mean) * inverse
-                    let gh = gy[o + i] * (w?[i] ?? 1)
-                    d[o + i] = inverse * (gh - meanG - xhat * meanGX)
+                let vg = Vec(repeating: meanG), vgx = Vec(repeating: meanGX)
+                i = 0
+                while i + 8 <= n {
+                    let xhat = (load(xr + i) - vm) * vi
+                    var gh = load(gr + i)
+                    if let w { gh *= load(w + i) }
+                    store(vi * (gh - vg - xhat * vgx), dr + i)
+                    i += 8
+                }
+                while i < n {
+                    let xhat = (xr[i] - mean) * inverse
+                    let gh = gr[i] * (w?[i] ?? 1)
+                    dr[i] = inverse * (gh - meanG - xhat * meanGX)
+                    i += 1
                 }
             }
         }
