@@ -24,6 +24,18 @@ public struct EngineBenchmark: Sendable {
         /// Its rate.
         public var smallBlockGFLOPS: Double
 
+        /// A result from measured values.
+        public init(threads: Int, sgemmGFLOPS: Double, linearGFLOPS: Double, blockMilliseconds: Double,
+                    blockGFLOPS: Double, smallBlockMilliseconds: Double, smallBlockGFLOPS: Double) {
+            self.threads = threads
+            self.sgemmGFLOPS = sgemmGFLOPS
+            self.linearGFLOPS = linearGFLOPS
+            self.blockMilliseconds = blockMilliseconds
+            self.blockGFLOPS = blockGFLOPS
+            self.smallBlockMilliseconds = smallBlockMilliseconds
+            self.smallBlockGFLOPS = smallBlockGFLOPS
+        }
+
         enum CodingKeys: String, CodingKey {
             case threads
             case sgemmGFLOPS = "sgemm_gflops"
@@ -159,14 +171,14 @@ extension EngineBenchmark.Result {
     /// A table of the numbers with each rate's ratio to the sgemm roof.
     public var table: String {
         func row(_ name: String, _ ms: String, _ rate: Double) -> String {
-            name.padding(toLength: 46, withPad: " ", startingAt: 0)
+            name.padding(toLength: 52, withPad: " ", startingAt: 0)
                 + ms.leftPadded(10) + String(format: "%.1f", rate).leftPadded(10)
                 + String(format: "%.2f", rate / sgemmGFLOPS).leftPadded(10)
         }
         let large = EngineBenchmark.largeBlock, small = EngineBenchmark.smallBlock
         return [
             "engine benchmark, \(threads) thread\(threads == 1 ? "" : "s")",
-            "".padding(toLength: 46, withPad: " ", startingAt: 0) + "ms".leftPadded(10) + "GFLOP/s".leftPadded(10) + "vs sgemm".leftPadded(10),
+            "".padding(toLength: 52, withPad: " ", startingAt: 0) + "ms".leftPadded(10) + "GFLOP/s".leftPadded(10) + "vs sgemm".leftPadded(10),
             row("sgemm 2048×512 · 512×2048", "", sgemmGFLOPS),
             row("Linear forward 2048 × (512 → 2048)", "", linearGFLOPS),
             row("block fwd+bwd B=8 L=256 D=512 H=8 (\(String(format: "%.1f", large.trainingFLOPs / 1e9)) GFLOP)",
