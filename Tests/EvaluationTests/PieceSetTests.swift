@@ -32,12 +32,6 @@ struct MIDIFolder {
     }
 }
 
-/// Collects warnings passed to a closure (tests run one at a time per instance).
-final class WarningLog: @unchecked Sendable {
-    // Only touched synchronously by the thread that runs the test.
-    var lines: [String] = []
-}
-
 @Suite("Reading a folder of pieces")
 struct PieceSetTests {
     @Test("reads .mid and .midi files recursively, sorted by path")
@@ -47,12 +41,12 @@ struct PieceSetTests {
         try folder.write("b.mid", pitches: [60, 62, 64])
         try folder.write("a/c.MIDI", pitches: [60, 67])
         try Data("notes".utf8).write(to: folder.url.appendingPathComponent("readme.txt"))
-        let log = WarningLog()
-        let set = try PieceSet(folder: folder.url, role: "generated") { log.lines.append($0) }
+        var warnings: [String] = []
+        let set = try PieceSet(folder: folder.url, role: "generated") { warnings.append($0) }
         #expect(set.files.map(\.lastPathComponent) == ["c.MIDI", "b.mid"])
         #expect(set.statistics.map(\.pitchesUsed) == [2, 3])
         #expect(set.skipped == 0)
-        #expect(log.lines.isEmpty)
+        #expect(warnings.isEmpty)
     }
 
     @Test("an unreadable file is skipped with a one-line warning and counted")
@@ -61,13 +55,13 @@ struct PieceSetTests {
         defer { folder.folder.remove() }
         try folder.write("good.mid", pitches: [60])
         let junk = try folder.writeJunk("junk.mid")
-        let log = WarningLog()
-        let set = try PieceSet(folder: folder.url, role: "generated") { log.lines.append($0) }
+        var warnings: [String] = []
+        let set = try PieceSet(folder: folder.url, role: "generated") { warnings.append($0) }
         #expect(set.statistics.count == 1)
         #expect(set.skipped == 1)
-        #expect(log.lines.count == 1)
-        #expect(log.lines.first?.hasPrefix("warning: skipped \(junk.path): ") == true)
-        #expect(log.lines.first?.contains("\n") == false)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("warning: skipped \(junk.path): ") == true)
+        #expect(warnings.first?.contains("\n") == false)
     }
 
     @Test("errors: missing folder, a file for a folder, no MIDI files, nothing readable")
