@@ -10,8 +10,8 @@ import Foundation
 ///   10⁻³ × max(1, spread), where spread is the largest minus the smallest value over both
 ///   sets; so a set whose values are all equal is a narrow peak, not a division by zero.
 /// - Grid: from the smallest value − 6 bandwidths to the largest + 6 bandwidths (the wider
-///   set's bandwidth), spaced at most an eighth of the narrower bandwidth (at least
-///   1 001 and at most 1 000 001 points); integrals use the trapezoidal rule.
+///   set's bandwidth), spaced at most 1/32 of the narrower bandwidth (at least
+///   4 001 and at most 1 000 001 points); integrals use the trapezoidal rule.
 /// - Overlapping area: ∫ min(p_generated, p_reference) dx, from 0 (disjoint) to 1 (identical).
 /// - KL divergence: KL(reference ‖ generated) = ∫ p_ref · ln(p_ref / p_gen) dx, in nats: how
 ///   badly the generated distribution covers the reference one (a generated set that misses
@@ -59,7 +59,7 @@ public struct DistributionComparison: Sendable, Hashable {
         let narrow = min(generatedEstimate.bandwidth, referenceEstimate.bandwidth)
         let start = low - 6 * wide
         let width = high - low + 12 * wide
-        let count = min(max(Int((width / (narrow / 8)).rounded(.up)) + 1, 1_001), 1_000_001)
+        let count = min(max(Int((width / (narrow / 32)).rounded(.up)) + 1, 4_001), 1_000_001)
         let spacing = width / Double(count - 1)
         gridStart = start
         gridSpacing = spacing
