@@ -174,8 +174,14 @@ import Training
         #expect(loaded.songs.count == 36 && loaded.skipped.isEmpty)
         #expect(loaded.songs.allSatisfy { $0.roll.steps > 256 && $0.roll.activePitchRange != nil })
         var sampler = try ExampleSampler(dataset: loaded, cropLength: 256, pitchShifts: -12...12, seed: 42)
-        let batch = sampler.nextBatch(size: 8)
-        #expect(batch.codes.count == 8 * 128 * 256)
-        #expect(batch.codes.contains { $0 >= PianoRoll.Cell.firstOnsetCode })
+        for _ in 0..<10 {
+            let batch = sampler.nextBatch(size: 8)
+            #expect(batch.codes.count == 8 * 128 * 256)
+            #expect(batch.codes.contains { $0 >= PianoRoll.Cell.firstOnsetCode })
+            for (index, origin) in batch.origins.enumerated() {
+                #expect(batch.roll(at: index).codes
+                    == Batch.crop(of: loaded.songs[origin.song].roll, origin: origin, steps: 256).codes)
+            }
+        }
     }
 }
