@@ -42,10 +42,12 @@ public struct Batch: Sendable, Hashable {
     public init(songs: [DecodedSong], origins: [ExampleOrigin], steps: Int) {
         precondition(!songs.isEmpty, "a batch needs songs")
         let cellsPerExample = PianoRoll.pitchCount * steps
-        var codes = [UInt8]()
-        codes.reserveCapacity(origins.count * cellsPerExample)
-        for origin in origins {
-            codes += Self.crop(of: songs[origin.song].roll, origin: origin, steps: steps).codes
+        var codes = [UInt8](repeating: PianoRoll.Cell.silentCode, count: origins.count * cellsPerExample)
+        codes.withUnsafeMutableBufferPointer { output in
+            for (index, origin) in origins.enumerated() {
+                let example = UnsafeMutableBufferPointer(rebasing: output[(index * cellsPerExample)..<((index + 1) * cellsPerExample)])
+                Self.writeCrop(of: songs[origin.song].roll, origin: origin, steps: steps, into: example)
+            }
         }
         self.steps = steps
         self.velocityBins = songs[0].roll.velocityBins
@@ -64,6 +66,36 @@ public struct Batch: Sendable, Hashable {
             return try crop.shifted(bySemitones: origin.shift)
         } catch {
             preconditionFailure("shift \(origin.shift) outside the crop's allowed shifts: \(error)")
+        }
+    }
+
+    /// Writes the codes of ``crop(of:origin:steps:)`` into `output` (128 × `steps` cells, all
+    /// silent on entry) without building intermediate rolls.
+    static func writeCrop(of roll: PianoRoll, origin: ExampleOrigin, steps: Int, into output: UnsafeMutableBufferPointer<UInt8>) {
+        let window = (origin.start..<(origin.start + steps)).clamped(to: 0..<roll.steps)
+        guard !window.isEmpty else { return }
+        let defaultOnset = PianoRoll.Cell.firstOnsetCode + UInt8(roll.binning.defaultBin)
+        roll.codes.withUnsafeBufferPointer { codes in
+            for pitch in 0..<PianoRoll.pitchCount {
+                let row = pitch * roll.steps
+                let source = UnsafeBufferPointer(rebasing: codes[(row + window.lowerBound)..<(row + window.upperBound)])
+                guard source.contains(where: { $0 != PianoRoll.Cell.silentCode }) else { continue }
+                let target = pitch + origin.shift
+                precondition(PianoRoll.pitchRange.contains(target),
+                             "shift \(origin.shift) moves pitch \(pitch) off the keyboard")
+                let first = target * steps + window.lowerBound - origin.start
+                _ = UnsafeMutableBufferPointer(rebasing: output[first..<(first + source.count)]).initialize(from: source)
+                // A note sounding at the crop's first step is struck there, at its own velocity.
+                if window.lowerBound == origin.start && source[0] == PianoRoll.Cell.sustainCode {
+                    var onset = window.lowerBound
+                    while onset > 0 && codes[row + onset] == PianoRoll.Cell.sustainCode
+                            && codes[row + onset - 1] != PianoRoll.Cell.silentCode {
+                        onset -= 1
+                    }
+                    let code = codes[row + onset]
+                    output[first] = code == PianoRoll.Cell.sustainCode ? defaultOnset : code
+                }
+            }
         }
     }
 

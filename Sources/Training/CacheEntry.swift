@@ -17,8 +17,14 @@ import PianoRoll
 /// | 28 | 4 | time signatures *s* |
 /// | 32 | 8 *t* | tempo changes: step (4), microseconds per beat (4) |
 /// | … | 8 *s* | time signatures: step (4), numerator (2), denominator (2) |
-/// | … | 128 × steps | cell codes, pitch-major, as ``PianoRoll/codes`` |
+/// | … | 4 | length *n* of the run-length-coded cells |
+/// | … | *n* | cell codes, pitch-major as ``PianoRoll/codes``, run-length coded |
 /// | end − 8 | 8 | FNV-1a checksum of every byte before it |
+///
+/// Run-length coding: a silent (0) or sustain (1) code is followed by the length of its run
+/// as an unsigned LEB128 number (7 bits a byte, low first); any other code (an onset) stands
+/// for itself. Rolls are mostly silence, so entries are about twenty times smaller than the
+/// raw cells.
 ///
 /// An entry is trusted only when its magic, version, checksum, source hash, settings and
 /// sizes all agree; anything else is reported as a reason to rebuild it.
@@ -26,7 +32,10 @@ public enum CacheEntry {
     /// The magic bytes that open an entry.
     public static let magic: [UInt8] = Array("FMRC".utf8)
     /// The current format version; entries of any other version are rebuilt.
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
+    /// The longest roll an entry may hold (about 116 hours at 120 beats per minute); longer
+    /// claims are treated as corruption rather than allocated.
+    public static let maximumSteps = 1 << 24
     /// The size of the fixed header in bytes.
     public static let headerSize = 32
 
@@ -34,7 +43,7 @@ public enum CacheEntry {
     /// with `options`.
     public static func encode(_ roll: PianoRoll, contentHash: UInt64, options: PianoRoll.ConversionOptions) -> Data {
         var bytes = [UInt8]()
-        bytes.reserveCapacity(headerSize + 8 * (roll.tempoMap.count + roll.timeSignatures.count) + roll.codes.count + 8)
+        bytes.reserveCapacity(headerSize + 8 * (roll.tempoMap.count + roll.timeSignatures.count) + roll.codes.count / 8 + 12)
         bytes += magic
         append(formatVersion, to: &bytes)
         append(contentHash, to: &bytes)
@@ -52,7 +61,9 @@ public enum CacheEntry {
             append(UInt16(clamping: signature.numerator), to: &bytes)
             append(UInt16(clamping: signature.denominator), to: &bytes)
         }
-        bytes += roll.codes
+        let cells = runLengthEncoded(roll.codes)
+        append(UInt32(cells.count), to: &bytes)
+        bytes += cells
         append(checksum(bytes[...]), to: &bytes)
         return Data(bytes)
     }
@@ -77,8 +88,11 @@ public enum CacheEntry {
         let steps = Int(read(bytes, at: 20) as UInt32)
         let tempoCount = Int(read(bytes, at: 24) as UInt32)
         let signatureCount = Int(read(bytes, at: 28) as UInt32)
-        let codesStart = headerSize + 8 * (tempoCount + signatureCount)
-        guard codesStart + PianoRoll.pitchCount * steps + 8 == bytes.count else { return .failure(.sizeMismatch) }
+        let lengthOffset = headerSize + 8 * (tempoCount + signatureCount)
+        guard steps <= maximumSteps, lengthOffset + 12 <= bytes.count else { return .failure(.sizeMismatch) }
+        let codesStart = lengthOffset + 4
+        let codesLength = Int(read(bytes, at: lengthOffset) as UInt32)
+        guard codesStart + codesLength + 8 == bytes.count else { return .failure(.sizeMismatch) }
         var offset = headerSize
         var tempos: [PianoRoll.TempoChange] = []
         for _ in 0..<tempoCount {
@@ -94,10 +108,12 @@ public enum CacheEntry {
                 denominator: Int(read(bytes, at: offset + 6) as UInt16)))
             offset += 8
         }
+        guard let codes = runLengthDecoded(bytes[codesStart..<(codesStart + codesLength)], count: PianoRoll.pitchCount * steps) else {
+            return .failure(.sizeMismatch)
+        }
         do {
             let roll = try PianoRoll(
-                steps: steps, velocityBins: options.velocityBins,
-                codes: Array(bytes[codesStart..<(codesStart + PianoRoll.pitchCount * steps)]),
+                steps: steps, velocityBins: options.velocityBins, codes: codes,
                 tempoMap: tempos, timeSignatures: signatures)
             return .success(roll)
         } catch {
@@ -112,6 +128,71 @@ public enum CacheEntry {
             hash.combine(buffer)
             return hash.value
         }
+    }
+
+    /// `codes` with runs of silent and sustain cells replaced by the code and the run length.
+    static func runLengthEncoded(_ codes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(codes.count / 8)
+        codes.withUnsafeBufferPointer { codes in
+            var index = 0
+            while index < codes.count {
+                let code = codes[index]
+                output.append(code)
+                index += 1
+                guard code <= PianoRoll.Cell.sustainCode else { continue }
+                var run = 1
+                while index < codes.count && codes[index] == code {
+                    run += 1
+                    index += 1
+                }
+                while run >= 0x80 {
+                    output.append(UInt8(run & 0x7f) | 0x80)
+                    run >>= 7
+                }
+                output.append(UInt8(run))
+            }
+        }
+        return output
+    }
+
+    /// The `count` cells of run-length coded `bytes`, or nil when they do not decode to
+    /// exactly `count` cells.
+    static func runLengthDecoded(_ bytes: ArraySlice<UInt8>, count: Int) -> [UInt8]? {
+        var codes = [UInt8](repeating: 0, count: count)
+        let complete = codes.withUnsafeMutableBufferPointer { output -> Bool in
+            bytes.withUnsafeBufferPointer { input -> Bool in
+                var read = 0
+                var written = 0
+                while read < input.count {
+                    let code = input[read]
+                    read += 1
+                    guard code <= PianoRoll.Cell.sustainCode else {
+                        guard written < count else { return false }
+                        output[written] = code
+                        written += 1
+                        continue
+                    }
+                    var run = 0
+                    var shift = 0
+                    while true {
+                        guard read < input.count, shift < 35 else { return false }
+                        let byte = input[read]
+                        read += 1
+                        run |= Int(byte & 0x7f) << shift
+                        shift += 7
+                        if byte < 0x80 { break }
+                    }
+                    guard run > 0, run <= count - written else { return false }
+                    if code != 0 {
+                        UnsafeMutableBufferPointer(rebasing: output[written..<(written + run)]).update(repeating: code)
+                    }
+                    written += run
+                }
+                return written == count
+            }
+        }
+        return complete ? codes : nil
     }
 
     private static func flags(of options: PianoRoll.ConversionOptions) -> UInt16 {

@@ -115,10 +115,38 @@ import Training
                                PianoRoll.TimeSignature(step: 24, numerator: 6, denominator: 8)]
         let options = PianoRoll.ConversionOptions(applySustainPedal: false)
         let data = CacheEntry.encode(roll, contentHash: 99, options: options)
-        #expect(data.count == CacheEntry.headerSize + 8 * 4 + 128 * roll.steps + 8)
+        #expect(data.count < 128 * roll.steps / 10)
         #expect(CacheEntry.decode(data, contentHash: 99, options: options) == .success(roll))
         #expect(CacheEntry.decode(data, contentHash: 98, options: options) == .failure(.settingsMismatch))
         #expect(CacheEntry.decode(data, contentHash: 99, options: PianoRoll.ConversionOptions()) == .failure(.settingsMismatch))
+    }
+
+    @Test func entriesRoundTripAnyCells() throws {
+        var random = DataRandom(seed: 11)
+        let options = PianoRoll.ConversionOptions(velocityBins: 127)
+        for steps in [0, 1, 3, 200, 20_000] {
+            // Runs of every length class (short, over 127, over 16 383), with any valid code.
+            var codes = [UInt8]()
+            while codes.count < 128 * steps {
+                let code = UInt8(random.int(below: 129))
+                let run = [1, 2, 130, 17_000][random.int(below: 4)]
+                codes += [UInt8](repeating: code, count: min(run, 128 * steps - codes.count))
+            }
+            let roll = try PianoRoll(steps: steps, velocityBins: 127, codes: codes)
+            let data = CacheEntry.encode(roll, contentHash: 1, options: options)
+            #expect(CacheEntry.decode(data, contentHash: 1, options: options) == .success(roll))
+        }
+    }
+
+    @Test func damagedCellsWithAValidChecksumAreRejected() throws {
+        let roll = try scaleRoll()
+        let options = PianoRoll.ConversionOptions()
+        var bytes = [UInt8](CacheEntry.encode(roll, contentHash: 1, options: options))
+        // Turn the last cell run's length byte into a continuation byte, then fix the checksum.
+        bytes[bytes.count - 9] |= 0x80
+        let checksum = CacheEntry.checksum(bytes[..<(bytes.count - 8)])
+        withUnsafeBytes(of: checksum.littleEndian) { bytes.replaceSubrange((bytes.count - 8)..., with: $0) }
+        #expect(CacheEntry.decode(Data(bytes), contentHash: 1, options: options) == .failure(.sizeMismatch))
     }
 
     @Test func unreadableFilesAreSkippedWithOneWarningEachAndACount() throws {
@@ -174,8 +202,14 @@ import Training
         #expect(loaded.songs.count == 36 && loaded.skipped.isEmpty)
         #expect(loaded.songs.allSatisfy { $0.roll.steps > 256 && $0.roll.activePitchRange != nil })
         var sampler = try ExampleSampler(dataset: loaded, cropLength: 256, pitchShifts: -12...12, seed: 42)
-        let batch = sampler.nextBatch(size: 8)
-        #expect(batch.codes.count == 8 * 128 * 256)
-        #expect(batch.codes.contains { $0 >= PianoRoll.Cell.firstOnsetCode })
+        for _ in 0..<10 {
+            let batch = sampler.nextBatch(size: 8)
+            #expect(batch.codes.count == 8 * 128 * 256)
+            #expect(batch.codes.contains { $0 >= PianoRoll.Cell.firstOnsetCode })
+            for (index, origin) in batch.origins.enumerated() {
+                #expect(batch.roll(at: index).codes
+                    == Batch.crop(of: loaded.songs[origin.song].roll, origin: origin, steps: 256).codes)
+            }
+        }
     }
 }

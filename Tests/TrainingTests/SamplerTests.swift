@@ -1,3 +1,4 @@
+import FractalModel
 import Foundation
 import PianoRoll
 import TestSupport
@@ -172,5 +173,29 @@ import Training
         var copy = again
         #expect((0..<10).map { _ in again.next() } == (0..<10).map { _ in copy.next() })
         #expect(DataRandom(keys: 1, 2, 3) != DataRandom(keys: 1, 3, 2))
+    }
+}
+
+@Suite struct DataConfigurationTests {
+    @Test func samplerAndCacheFollowTheConfig() throws {
+        var config = FractalConfig()
+        config.data.cropLength = 32
+        config.data.pitchShiftMin = -2
+        config.data.pitchShiftMax = 3
+        config.data.augmentFactor = 2
+        config.data.cacheDir = "/tmp/rolls-here"
+        config.model.velocityBins = 16
+        config.seed = 5
+        let dataset = decodedDataset([try scaleRoll(beats: 20), try scaleRoll(lowest: 40, beats: 30)])
+        let sampler = try ExampleSampler(dataset: dataset, config: config)
+        #expect(sampler.cropLength == 32 && sampler.pitchShifts == -2...3 && sampler.cropsPerSong == 2)
+        #expect(sampler.state.seed == 5)
+        let cache = RollCache(config: config)
+        #expect(cache.directory.path == "/tmp/rolls-here")
+        #expect(cache.options == PianoRoll.ConversionOptions(velocityBins: 16))
+
+        config.data.pitchShiftMin = 4
+        let error = #expect(throws: DataError.self) { try ExampleSampler(dataset: dataset, config: config) }
+        #expect(error?.description == "pitch_shift_min 4 is not valid: it is above pitch_shift_max 3; swap them")
     }
 }
