@@ -29,7 +29,7 @@ struct AttentionLayout {
     /// The number of keys query `i` may see before padding (causal attention aligns the
     /// queries with the last `queryLength` keys).
     @inline(__always) func visibleKeys(_ i: Int) -> Int {
-        causal ? min(keyLength, keyLength - queryLength + i + 1) : keyLength
+        causal ? max(0, min(keyLength, keyLength - queryLength + i + 1)) : keyLength
     }
 }
 

@@ -92,3 +92,4 @@ extension Engine {
 }
 
 @inline(__always) func scalarLog(_ x: Float) -> Float { logf(x) }
+@inline(__always) func scalarLog1p(_ x: Float) -> Float { log1pf(x) }

@@ -84,11 +84,12 @@ extension Tensor {
         }
         let x = detached(), y = other.detached()
         let tA = transposeSelf, tB = transposeOther
+        let needsA = needsGradient, needsB = other.needsGradient
         return Tensor.record(out, inputs: [self, other]) { g in
-            let gradA: Tensor? = !x.needsGradient && !self.needsGradient ? nil
+            let gradA: Tensor? = !needsA ? nil
                 : (tA ? y.matmul(g, transposeSelf: tB, transposeOther: true)
                       : g.matmul(y, transposeOther: !tB))
-            let gradB: Tensor? = !other.needsGradient ? nil
+            let gradB: Tensor? = !needsB ? nil
                 : (tB ? g.matmul(x, transposeSelf: true, transposeOther: tA)
                       : x.matmul(g, transposeSelf: !tA))
             return [gradA, gradB]

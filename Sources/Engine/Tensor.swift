@@ -53,8 +53,10 @@ public final class Tensor: @unchecked Sendable {
         self.count = count
         self.storage = Storage(count: count)
         self.requiresGrad = requiresGrad
-        scalars.withUnsafeBufferPointer { source in
-            storage.pointer.update(from: source.baseAddress!, count: count)
+        if count > 0 {
+            scalars.withUnsafeBufferPointer { source in
+                storage.pointer.update(from: source.baseAddress!, count: count)
+            }
         }
     }
 

@@ -50,6 +50,13 @@ import Testing
         for _ in 0..<5 { step() }
         let after = BufferPool.statistics
         #expect(after.reused > before.reused)
+        // With no room in the pool, released buffers are freed instead of kept.
+        let limit = BufferPool.retainedLimitBytes
+        defer { BufferPool.retainedLimitBytes = limit }
+        BufferPool.retainedLimitBytes = 0
+        BufferPool.drain()
+        step()
+        #expect(BufferPool.statistics.retainedBytes == 0)
     }
 
     @Test func randomStreamsAreReproducibleAndIndependent() {
