@@ -31,6 +31,9 @@ import Testing
         checkGradients([a]) { x in x[0].squared().scaled(by: 0.5).adding(1).exp() }
         let positive = Tensor(shape: [4], scalars: [0.5, 1, 2, 3], requiresGrad: true)
         checkGradients([positive]) { x in x[0].log() }
+        let awayFromKink = Tensor(shape: [4], scalars: [-1.5, -0.2, 0.3, 2], requiresGrad: true)
+        checkGradients([awayFromKink]) { x in x[0].relu() }
+        #expect(awayFromKink.relu().scalars == [0, 0, 0.3, 2])
     }
 
     @Test func reductionGradients() {

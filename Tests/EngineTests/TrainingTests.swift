@@ -59,13 +59,13 @@ func blockLoss(seed: UInt64, batch: Int, length: Int, width: Int, heads: Int) ->
             return Tensor.crossEntropy(logits: hidden.linear(weight: parameters[2], bias: parameters[3]), targets: labels)
         }
         let initial = loss().item
-        for _ in 0..<600 {
+        for _ in 0..<300 {
             for p in parameters { p.zeroGradient() }
             Engine.withGradients { loss() }.backward()
             for p in parameters {
                 let g = p.grad!.scalars
                 p.withUnsafeMutableBufferPointer { values in
-                    for i in values.indices { values[i] -= 0.5 * g[i] }
+                    for i in values.indices { values[i] -= 1.0 * g[i] }
                 }
             }
         }
