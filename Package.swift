@@ -33,7 +33,7 @@ let package = Package(
 
         // Numerics.
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: nativeSwift),
-        .target(name: "NN", dependencies: ["Engine"], swiftSettings: nativeSwift),
+        .target(name: "NN", dependencies: ["Engine", "COpenBLAS"], swiftSettings: nativeSwift),
         .target(name: "FractalModel", dependencies: ["NN", "PianoRoll", "Yams"], swiftSettings: nativeSwift),
         .target(name: "Training", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile"], swiftSettings: nativeSwift),
         .target(name: "Evaluation", dependencies: ["PianoRoll", "MIDIFile", "Imaging"], swiftSettings: nativeSwift),

@@ -42,8 +42,8 @@ public struct CommandLineTool: Sendable {
         defer { folder.remove() }
         let outputURL = folder.url.appendingPathComponent("stdout")
         let errorURL = folder.url.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
         let errors = try FileHandle(forWritingTo: errorURL)
         process.standardOutput = output
