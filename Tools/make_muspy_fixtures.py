@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes Tests/EvaluationTests/Fixtures/muspy_statistics.json: per-piece statistics of a dozen
 corpus files, computed by the independent muspy library (and, for the statistics muspy lacks or
-defines differently, by plain numpy below), for the Evaluation module's agreement tests.
+defines differently, by plain numpy below), for the Evaluation module's agreement tests; and
+Fixtures/kde_comparisons.json: overlapping areas and KL divergences of the first four files'
+values against the other eight, per statistic, computed with scipy (Gaussian kernels with
+Scott's bandwidth and the module's floor, on the module's grid, trapezoidal integration).
 
 To compare like with like, muspy does not read the corpus files itself (it has its own MIDI
 rules). Each file is first quantised by FractalMIDI (`fractalmidi roll FILE --mid OUT`), the
@@ -106,6 +109,41 @@ def reference_statistics(notes, signatures, length):
     }
 
 
+def kde_comparison(generated, reference):
+    """OA and KL(reference || generated) by the rules of DistributionComparison.swift."""
+    from scipy.stats import norm
+    from scipy.integrate import trapezoid
+    values = np.array(generated + reference, float)
+    low, high = values.min(), values.max()
+    floor = 1e-3 * max(1.0, high - low)
+
+    def bandwidth(sample):
+        sample = np.array(sample, float)
+        scott = sample.std(ddof=1) * len(sample) ** -0.2 if len(sample) > 1 else 0.0
+        return max(scott, floor)
+
+    h_gen, h_ref = bandwidth(generated), bandwidth(reference)
+    wide, narrow = max(h_gen, h_ref), min(h_gen, h_ref)
+    start, width = low - 6 * wide, high - low + 12 * wide
+    count = min(max(int(math.ceil(width / (narrow / 32))) + 1, 4001), 1000001)
+    grid = start + np.arange(count) * (width / (count - 1))
+    p_gen = norm.pdf(grid[:, None], np.array(generated)[None, :], h_gen).mean(axis=1)
+    p_ref = norm.pdf(grid[:, None], np.array(reference)[None, :], h_ref).mean(axis=1)
+    overlap = trapezoid(np.minimum(p_gen, p_ref), grid)
+    smoothing, uniform = 1e-6, 1 / (grid[-1] - grid[0])
+    p = (1 - smoothing) * p_ref / trapezoid(p_ref, grid) + smoothing * uniform
+    q = (1 - smoothing) * p_gen / trapezoid(p_gen, grid) + smoothing * uniform
+    return {"oa": float(overlap), "kl": float(max(0.0, trapezoid(p * np.log(p / q), grid)))}
+
+
+def write_json(name, payload):
+    output = os.path.join(os.path.dirname(__file__), "..", "Tests", "EvaluationTests", "Fixtures", name)
+    with open(output + ".tmp", "w") as handle:
+        json.dump(payload, handle, indent=1, default=float)
+        handle.write("\n")
+    os.replace(output + ".tmp", output)
+
+
 def main():
     tool = sys.argv[1]
     data = os.environ.get("FRACTALMIDI_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
@@ -139,13 +177,16 @@ def main():
                 },
                 "reference": reference_statistics(notes, signatures, length),
             })
-    output = os.path.join(os.path.dirname(__file__), "..", "Tests", "EvaluationTests", "Fixtures",
-                          "muspy_statistics.json")
-    with open(output + ".tmp", "w") as handle:
-        json.dump({"generator": "Tools/make_muspy_fixtures.py", "muspy_version": muspy.__version__,
-                   "files": entries}, handle, indent=1, default=float)
-        handle.write("\n")
-    os.replace(output + ".tmp", output)
+    write_json("muspy_statistics.json", {"generator": "Tools/make_muspy_fixtures.py",
+                                         "muspy_version": muspy.__version__, "files": entries})
+
+    comparisons = {}
+    for name in dict.fromkeys(list(entries[0]["muspy"]) + list(entries[0]["reference"])):
+        source = "reference" if name in entries[0]["reference"] else "muspy"
+        values = [entry[source][name] for entry in entries]
+        comparisons[name] = {"generated": values[:4], "reference": values[4:],
+                             **kde_comparison(values[:4], values[4:])}
+    write_json("kde_comparisons.json", {"generator": "Tools/make_muspy_fixtures.py", "statistics": comparisons})
 
 
 if __name__ == "__main__":

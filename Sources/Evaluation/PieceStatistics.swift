@@ -5,8 +5,10 @@ import PianoRoll
 /// 16th note, four steps a beat).
 ///
 /// The definitions follow the muspy library (`muspy.metrics`) where it has the statistic, with
-/// two documented exceptions where muspy is off by one (see docs in
-/// ``emptyBeatRate`` and ``grooveConsistency``). A statistic that is undefined for the piece
+/// two documented exceptions where muspy is off by one (see ``emptyBeatRate`` and
+/// ``grooveConsistency``). Lengths are the roll's length, silent steps at the end included
+/// (muspy uses the end of the last note). muspy lacks the last five statistics; they are
+/// defined here. A statistic that is undefined for the piece
 /// (a silent roll has no pitch-class entropy, a piece shorter than two bars no groove
 /// consistency) is `nan`, as in muspy; set comparisons leave such values out.
 ///
@@ -24,6 +26,9 @@ public struct PieceStatistics: Sendable, Hashable {
     public var polyphony: Double
     /// The share of all the roll's steps (silent ones included) where more than two pitches
     /// sound — muspy's `polyphony_rate` with its default threshold 2; `nan` for a roll of no steps.
+    ///
+    /// muspy's denominator is the end of the last note; here it is the roll's length, so
+    /// trailing silence (which a generated roll may have) lowers the rate.
     public var polyphonyRate: Double
     /// The share of the roll's beats (⌈steps / 4⌉, the last one possibly partial) in which no
     /// cell sounds; `nan` for a roll of no steps.

@@ -164,3 +164,31 @@ struct CellDistributionTests {
             == "baseline bits per cell needs at least one roll with at least one step; pass non-empty rolls")
     }
 }
+
+/// Overlapping areas and KL divergences computed with scipy (Tools/make_muspy_fixtures.py) for
+/// the fixture files' statistics: the first four files against the other eight.
+@Suite("Set comparison against scipy")
+struct ScipyComparisonTests {
+    struct Fixture: Decodable {
+        struct Comparison: Decodable {
+            var generated: [Double]
+            var reference: [Double]
+            var oa: Double
+            var kl: Double
+        }
+        var statistics: [String: Comparison]
+    }
+
+    @Test("OA and KL match scipy's densities on the same grid")
+    func matchesScipy() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/kde_comparisons.json")
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+        #expect(Set(fixture.statistics.keys) == Set(Statistic.allCases.map(\.rawValue)))
+        for (name, expected) in fixture.statistics {
+            let ours = try #require(DistributionComparison(generated: expected.generated, reference: expected.reference))
+            #expect(abs(ours.overlappingArea - expected.oa) < 1e-9, "\(name): OA \(ours.overlappingArea), scipy \(expected.oa)")
+            #expect(abs(ours.klDivergence - expected.kl) < 1e-9 * max(1, expected.kl), "\(name): KL \(ours.klDivergence), scipy \(expected.kl)")
+        }
+    }
+}
