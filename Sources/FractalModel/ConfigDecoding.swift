@@ -311,12 +311,12 @@ struct ConfigReader {
         }
     }
 
-    /// ", did you mean X?" for the nearest candidate by edit distance, when it is near enough.
+    /// " (did you mean X?)" for the nearest candidate by edit distance, when it is near enough.
     private func suggestion(for word: String, among candidates: [String], prefix: String = "") -> String {
         let scored = candidates.map { (candidate: $0, distance: editDistance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.distance < $1.distance }),
               best.distance <= max(2, best.candidate.count / 3) else { return "" }
-        return "; did you mean \(prefix)\(best.candidate)?"
+        return " (did you mean \(prefix)\(best.candidate)?)"
     }
 
     // MARK: - Messages

@@ -26,10 +26,10 @@ extension FractalConfig {
         } catch {
             let reason = FileManager.default.fileExists(atPath: url.path)
                 ? "cannot be read as UTF-8 text" : "does not exist"
-            throw ConfigError(file: url.path, key: "",
+            throw ConfigError(file: url.relativePath, key: "",
                               message: "the configuration file \(reason); check the path (e.g. config/train_default.yaml)")
         }
-        return try parse(yaml: text, file: url.path, overrides: overrides)
+        return try parse(yaml: text, file: url.relativePath, overrides: overrides)
     }
 
     /// Reads, overrides and checks a YAML configuration given as text; `file` names it in
@@ -43,7 +43,7 @@ extension FractalConfig {
         var warnings: [ConfigWarning] = []
         let config = try reader.decode(warnings: &warnings)
         try reader.rejectUnreadKeys()
-        try config.validate(file: file, overrides: document.overrideOrigins)
+        warnings += try config.validate(file: file, overrides: document.overrideOrigins)
         return LoadedConfig(config: config, warnings: warnings)
     }
 }
@@ -68,14 +68,14 @@ struct ConfigDocument {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw ConfigError(file: file, key: "", message: "is not valid YAML (\(Self.oneLine(error))); fix the syntax there")
+            throw ConfigError(file: file, key: "", message: "not valid YAML (\(Self.oneLine(error))); fix the syntax there")
         } catch {
-            throw ConfigError(file: file, key: "", message: "is not valid YAML (\(error)); fix the syntax")
+            throw ConfigError(file: file, key: "", message: "not valid YAML (\(error)); fix the syntax")
         }
         guard let root, root.null == nil else { return }
         guard let mapping = root.mapping else {
             throw ConfigError(file: file, key: "",
-                              message: "must be a YAML mapping of sections (model:, training:, data:, hardware:, logging:, sampling:, seed:), got \(render(root))")
+                              message: "the file must be a YAML mapping of sections (model:, training:, data:, hardware:, logging:, sampling:, seed:), got \(render(root))")
         }
         for (keyNode, value) in mapping {
             let key = keyNode.string ?? render(keyNode)

@@ -2,14 +2,17 @@ extension FractalConfig {
     /// Checks every rule a configuration must meet before anything runs (DESIGN §7).
     ///
     /// - Parameter file: the name messages give for the configuration.
+    /// - Returns: warnings about values that are allowed but probably not meant (a run that
+    ///   ends during warm-up).
     /// - Throws: `ConfigError` for the first broken rule, naming the key, the value, the rule
     ///   and a fix.
-    public func validate(file: String = "<defaults>") throws(ConfigError) {
+    @discardableResult
+    public func validate(file: String = "<defaults>") throws(ConfigError) -> [ConfigWarning] {
         try validate(file: file, overrides: [:])
     }
 
     /// Checks every rule; `overrides` maps a dotted key to the command-line override it came from.
-    func validate(file: String, overrides: [String: String]) throws(ConfigError) {
+    func validate(file: String, overrides: [String: String]) throws(ConfigError) -> [ConfigWarning] {
         let check = RuleChecker(file: file, overrides: overrides)
         try check.hierarchy(model)
         try check.modelScalars(model)
@@ -17,6 +20,13 @@ extension FractalConfig {
         try check.training(training)
         try check.hardwareAndLogging(hardware, logging, seed: seed)
         try check.sampling(sampling, model: model, cropLength: data.cropLength)
+        var warnings: [ConfigWarning] = []
+        if training.warmupSteps >= training.maxSteps {
+            warnings.append(ConfigWarning(
+                file: file, key: "training.warmup_steps",
+                message: "training.warmup_steps \(training.warmupSteps) is not below training.max_steps \(training.maxSteps): the run ends during warm-up, before the learning rate reaches training.learning_rate"))
+        }
+        return warnings
     }
 }
 
@@ -133,8 +143,8 @@ private struct RuleChecker {
                     "training.min_lr \(training.minLR) must be between 0 and training.learning_rate \(training.learningRate) (the end of the cosine decay); use e.g. \(training.learningRate / 100)")
         try require(training.weightDecay >= 0, "training.weight_decay",
                     "training.weight_decay \(training.weightDecay) must be at least 0; use 0.05")
-        try require(training.warmupSteps >= 0 && training.warmupSteps < training.maxSteps, "training.warmup_steps",
-                    "training.warmup_steps \(training.warmupSteps) must be at least 0 and below training.max_steps \(training.maxSteps); use e.g. \(training.maxSteps / 25)")
+        try require(training.warmupSteps >= 0, "training.warmup_steps",
+                    "training.warmup_steps \(training.warmupSteps) must be at least 0 (0 = no warm-up)")
         try require(training.gradClip > 0, "training.grad_clip", "training.grad_clip \(training.gradClip) must be above 0; use 3.0")
         try require(training.accumulateGradBatches >= 1, "training.accumulate_grad_batches",
                     "training.accumulate_grad_batches \(training.accumulateGradBatches) must be at least 1 (1 = no accumulation)")

@@ -65,44 +65,44 @@ enum PNGRowFilter {
     }
 
     /// Filters one row with filter `type` into `out` and returns the sum of the filtered bytes
-    /// read as signed values, the heuristic cost of the choice.
+    /// read as signed values, the heuristic cost of the choice. The first pixel, which has no
+    /// left neighbour, is handled apart so that the main loops run without branches.
     private static func filter(type: UInt8, row: UnsafeBufferPointer<UInt8>, above: UnsafeBufferPointer<UInt8>,
                                into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let bytesPerPixel = 3
+        let count = row.count
         switch type {
         case 0:
-            for index in row.indices { out[index] = row[index] }
+            for index in 0..<count { out[index] = row[index] }
         case 1:
-            for index in row.indices {
-                out[index] = row[index] &- (index >= bytesPerPixel ? row[index - bytesPerPixel] : 0)
-            }
+            for index in 0..<bytesPerPixel { out[index] = row[index] }
+            for index in bytesPerPixel..<count { out[index] = row[index] &- row[index - bytesPerPixel] }
         case 2:
-            for index in row.indices { out[index] = row[index] &- above[index] }
+            for index in 0..<count { out[index] = row[index] &- above[index] }
         case 3:
-            for index in row.indices {
-                let left = index >= bytesPerPixel ? Int(row[index - bytesPerPixel]) : 0
-                out[index] = row[index] &- UInt8((left + Int(above[index])) / 2)
+            for index in 0..<bytesPerPixel { out[index] = row[index] &- above[index] >> 1 }
+            for index in bytesPerPixel..<count {
+                let mean = (UInt16(row[index - bytesPerPixel]) + UInt16(above[index])) >> 1
+                out[index] = row[index] &- UInt8(truncatingIfNeeded: mean)
             }
         default:
-            for index in row.indices {
-                let hasLeft = index >= bytesPerPixel
-                let predictor = paeth(left: hasLeft ? row[index - bytesPerPixel] : 0, up: above[index],
-                                      upLeft: hasLeft ? above[index - bytesPerPixel] : 0)
-                out[index] = row[index] &- predictor
+            // With no left or upper-left neighbour, Paeth predicts from above.
+            for index in 0..<bytesPerPixel { out[index] = row[index] &- above[index] }
+            for index in bytesPerPixel..<count {
+                let left = Int16(row[index - bytesPerPixel])
+                let up = Int16(above[index])
+                let upLeft = Int16(above[index - bytesPerPixel])
+                let distanceLeft = abs(up - upLeft)
+                let distanceUp = abs(left - upLeft)
+                let distanceUpLeft = abs(left + up - 2 * upLeft)
+                let predictor = distanceLeft <= distanceUp && distanceLeft <= distanceUpLeft
+                    ? left : (distanceUp <= distanceUpLeft ? up : upLeft)
+                out[index] = row[index] &- UInt8(truncatingIfNeeded: predictor)
             }
         }
         var cost = 0
-        for value in out { cost += Int(abs(Int(Int8(bitPattern: value)))) }
+        for index in 0..<count { cost &+= Int(abs(Int16(Int8(bitPattern: out[index])))) }
         return cost
-    }
-
-    private static func paeth(left: UInt8, up: UInt8, upLeft: UInt8) -> UInt8 {
-        let estimate = Int(left) + Int(up) - Int(upLeft)
-        let distanceLeft = abs(estimate - Int(left))
-        let distanceUp = abs(estimate - Int(up))
-        let distanceUpLeft = abs(estimate - Int(upLeft))
-        if distanceLeft <= distanceUp && distanceLeft <= distanceUpLeft { return left }
-        return distanceUp <= distanceUpLeft ? up : upLeft
     }
 
     /// A zlib stream of `bytes` at the best compression level.

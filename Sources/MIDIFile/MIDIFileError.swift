@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a MIDI file could not be read or written.
 ///
 /// Its ``description`` is one line naming the file, the byte offset (when the problem is at a
@@ -27,5 +29,12 @@ public struct MIDIFileError: Error, Sendable, Equatable, CustomStringConvertible
             return "\(fileName): byte \(byteOffset): \(problem); \(fix)"
         }
         return "\(fileName): \(problem); \(fix)"
+    }
+}
+
+extension MIDIFileError: LocalizedError {
+    /// The same one-line ``description``, so `localizedDescription` shows it too.
+    public var errorDescription: String? {
+        description
     }
 }

@@ -54,17 +54,23 @@ struct MIDIReader {
         var tracks: [MIDITrack] = []
         tracks.reserveCapacity(min(announcedTracks, count / 8))
         var offset = 8 + headerLength
-        // Reads the announced number of track chunks; a file cut short keeps the tracks it holds.
-        while tracks.count < announcedTracks && count - offset >= 8 {
-            guard (0..<4).allSatisfy({ (0x20...0x7E).contains(bytes[offset + $0]) }) else {
-                throw failure(offset, "expected a chunk (such as \"MTrk\") but found bytes \(hex(offset, 4)); the length of the chunk before it is wrong")
+        // Reads the announced track chunks (a file cut short keeps the tracks it holds), then any
+        // further track chunks; anything else after the announced tracks is trailing data.
+        while count - offset >= 8 {
+            let isTrack = matches("MTrk", at: offset)
+            if tracks.count >= announcedTracks {
+                guard isTrack else { break }
+            } else {
+                guard (0..<4).allSatisfy({ (0x20...0x7E).contains(bytes[offset + $0]) }) else {
+                    throw failure(offset, "expected a chunk (such as \"MTrk\") but found bytes \(hex(offset, 4)); the length of the chunk before it is wrong")
+                }
             }
             let bodyStart = offset + 8
             let declaredEnd = bodyStart + uint32(at: offset + 4)
-            if matches("MTrk", at: offset) {
+            if isTrack {
                 tracks.append(try readTrack(
                     from: bodyStart, to: min(declaredEnd, count), isTruncated: declaredEnd > count,
-                    number: tracks.count + 1, of: announcedTracks))
+                    number: tracks.count + 1, of: max(announcedTracks, tracks.count + 1)))
             }
             offset = declaredEnd
         }
@@ -110,15 +116,16 @@ struct MIDIReader {
                 case 0xFF:
                     let type = try cursor.byte()
                     let data = try cursor.take(cursor.variableLengthQuantity())
+                    if type == 0x2F {
+                        events.append(MIDIEvent(tick: eventTick, message: .meta(.endOfTrack)))
+                        return MIDITrack(events: events)
+                    }
                     message = .meta(Self.metaEvent(type: type, data: data))
                 default:
                     throw .undefinedStatus(status, at: cursor.position - 1)
                 }
                 tick = eventTick
                 events.append(MIDIEvent(tick: tick, message: message))
-                if message == .meta(.endOfTrack) {
-                    return MIDITrack(events: events)
-                }
             }
         } catch {
             switch error {

@@ -1,7 +1,7 @@
 /// Encodes a ``StandardMIDIFile`` as bytes.
 ///
-/// Values outside their field's range are clamped (channels to 0–15, data to 0–127, ticks per
-/// beat to 1–32767, pitch bend to −8192…8191); events whose ticks decrease are put in tick order
+/// Values outside their field's range are clamped (format to 0–2, channels to 0–15, data to
+/// 0–127, ticks per beat to 1–32767, pitch bend to −8192…8191); events whose ticks decrease are put in tick order
 /// (stably); each track gets exactly one end-of-track event, at its last event's tick.
 enum MIDIWriter {
     /// The largest value a 4-byte variable-length quantity can hold.
@@ -12,7 +12,7 @@ enum MIDIWriter {
         out.reserveCapacity(14 + file.tracks.reduce(0) { $0 + 8 + $1.events.count * 4 })
         out += Array("MThd".utf8)
         appendUInt32(6, to: &out)
-        appendUInt16(clamp(file.format, 0, 0xFFFF), to: &out)
+        appendUInt16(clamp(file.format, 0, 2), to: &out)
         appendUInt16(min(file.tracks.count, 0xFFFF), to: &out)
         appendUInt16(clamp(file.ticksPerBeat, 1, 0x7FFF), to: &out)
         for track in file.tracks.prefix(0xFFFF) {

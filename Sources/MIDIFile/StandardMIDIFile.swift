@@ -56,11 +56,17 @@ public struct StandardMIDIFile: Sendable, Equatable {
         try self.init(data: data, fileName: fileName)
     }
 
-    /// The file's bytes (see ``MIDIWriter`` rules in docs/MIDI-RULES.md): header with `format`,
-    /// one track chunk per track, running status for channel messages, and exactly one
-    /// end-of-track event closing each track.
+    /// The file's bytes: a header with `format`, one track chunk per track, running status for
+    /// channel messages, and exactly one end-of-track event closing each track. Reading them
+    /// back gives an equal file for every file that was read; values out of their field's range
+    /// in hand-made files are clamped (docs/MIDI-RULES.md lists the writer's rules).
     public func encoded() -> Data {
         Data(MIDIWriter.encode(self))
+    }
+
+    /// The tick of the last event of any track: the file's length in ticks.
+    public var endTick: Int {
+        tracks.map(\.endTick).max() ?? 0
     }
 
     /// Writes the file, first to a temporary file beside it that is then renamed over `url`, so

@@ -3,10 +3,11 @@ extension PianoRoll {
     ///
     /// Many files (POP909 among them) place their notes on a grid shifted by a constant
     /// offset, such as 44 ticks at 480 ticks per beat. ``estimate(onsetTicks:ticksPerBeat:)``
-    /// finds it: among the whole-tick offsets in [−step/2, step/2) it picks the one that
-    /// maximises a triangular vote of the onsets within 0.1 step of the shifted grid (each
-    /// onset votes `1 − distance / 0.1 step`), preferring the offset nearest 0 on a tie.
-    /// Onsets are then rounded to the nearest step of the shifted grid.
+    /// finds it: of all whole-tick offsets in [−step/2, step/2) it picks the one with the
+    /// largest vote, where each onset within 0.1 step of the shifted grid votes
+    /// `1 − distance / 0.1 step` (a triangular kernel: many onsets near the grid, and nearer
+    /// ones more), preferring the offset nearest 0 on a tie. Onsets are then rounded to the
+    /// nearest step of the shifted grid.
     public struct GridOffset: Sendable, Hashable {
         /// How near the grid (in steps) an onset must lie to count as on the grid, both for
         /// ``onGridOnsetCount`` and as the radius of the estimator's vote.
@@ -54,38 +55,30 @@ extension PianoRoll {
             // Phases are measured in quarter ticks, so that one step is `period` units long
             // even when ticksPerBeat is not a multiple of 4.
             let period = ticksPerBeat
-            let sortedPhases = onsetTicks.map { phase(ofTick: $0, period: period) }.sorted()
+            var histogram = [Int](repeating: 0, count: period)
+            for tick in onsetTicks { histogram[phase(ofTick: tick, period: period)] += 1 }
             var phases: [Int] = []
             var counts: [Int] = []
-            for value in sortedPhases {
-                if phases.last == value {
-                    counts[counts.count - 1] += 1
-                } else {
-                    phases.append(value)
-                    counts.append(1)
-                }
+            for (value, count) in histogram.enumerated() where count > 0 {
+                phases.append(value)
+                counts.append(count)
             }
             let lowest = ceilingDivide(-period, 8)
             let highest = ceilingDivide(period, 8) - 1
-            var best = (offset: 0, score: Int.min)
-            for phase in phases {
-                let target = 2 * phase < period ? phase : phase - period
-                for candidate in Set([floorDivide(target, 4), ceilingDivide(target, 4)]) {
-                    let offset = min(max(candidate, lowest), highest)
-                    let centre = Self.phase(ofTick: offset, period: period)
-                    var score = 0
-                    for index in phases.indices {
-                        let distance = 10 * circularDistance(phases[index], centre, period)
-                        if distance < period { score += counts[index] * (period - distance) }
-                    }
-                    if score > best.score
-                        || (score == best.score && (abs(offset), offset) < (abs(best.offset), best.offset)) {
-                        best = (offset, score)
-                    }
+            // Every onset within 0.1 step of the grid votes `period − 10 · distance`.
+            var best = (offset: 0, score: -1)
+            for offset in lowest...highest {
+                let centre = Self.phase(ofTick: offset, period: period)
+                var score = 0
+                for index in phases.indices {
+                    let distance = 10 * circularDistance(phases[index], centre, period)
+                    if distance < period { score += counts[index] * (period - distance) }
+                }
+                if (score, -abs(offset), -offset) > (best.score, -abs(best.offset), -best.offset) {
+                    best = (offset, score)
                 }
             }
-            return GridOffset(ticks: best.score == Int.min ? 0 : best.offset,
-                              ticksPerBeat: ticksPerBeat, onsetTicks: onsetTicks)
+            return GridOffset(ticks: best.offset, ticksPerBeat: ticksPerBeat, onsetTicks: onsetTicks)
         }
 
         /// The step nearest to `tick` on the shifted grid (halves round up), never below 0.

@@ -68,8 +68,8 @@ extension PianoRoll {
     /// become one note (loudest velocity, latest end); a note ends no later than the next onset
     /// of its pitch; notes are cut at the roll's end.
     static func codes(for notes: inout [GridNote], steps: Int, binning: VelocityBins) -> [UInt8] {
+        sortByPitchThenOnset(&notes)
         var codes = [UInt8](repeating: Cell.silentCode, count: pitchCount * steps)
-        notes.sort { ($0.pitch, $0.onStep) < ($1.pitch, $1.onStep) }
         codes.withUnsafeMutableBufferPointer { cells in
             var index = 0
             while index < notes.count {
@@ -96,5 +96,27 @@ extension PianoRoll {
             }
         }
         return codes
+    }
+
+    /// Sorts notes by pitch, then onset step: a stable counting sort by pitch, then a
+    /// comparison sort of any pitch whose onsets are out of order (notes converted from a MIDI
+    /// file arrive in onset order, so usually none is).
+    private static func sortByPitchThenOnset(_ notes: inout [GridNote]) {
+        var starts = [Int](repeating: 0, count: pitchCount + 1)
+        for note in notes { starts[note.pitch + 1] += 1 }
+        for pitch in 0..<pitchCount { starts[pitch + 1] += starts[pitch] }
+        var sorted = notes
+        var next = starts
+        for note in notes {
+            sorted[next[note.pitch]] = note
+            next[note.pitch] += 1
+        }
+        for pitch in 0..<pitchCount where starts[pitch + 1] - starts[pitch] > 1 {
+            let range = starts[pitch]..<starts[pitch + 1]
+            if zip(sorted[range], sorted[range].dropFirst()).contains(where: { $0.onStep > $1.onStep }) {
+                sorted[range].sort { $0.onStep < $1.onStep }
+            }
+        }
+        notes = sorted
     }
 }

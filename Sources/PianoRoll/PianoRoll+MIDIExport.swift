@@ -26,29 +26,21 @@ extension PianoRoll {
         conductor.sort { $0.tick < $1.tick }
         conductor.append(MIDIEvent(tick: endTick, message: .meta(.endOfTrack)))
 
-        // Note-offs sort before note-ons at the same tick, so a re-struck pitch reads back as
-        // two notes whatever the reader's pairing rule.
+        // MIDIFile's builder puts note-offs before note-ons at one tick, so a re-struck pitch
+        // reads back as two notes.
         let binning = self.binning
-        var noteEvents: [(tick: Int, isOn: Int, pitch: Int, velocity: Int)] = []
-        for note in notes {
-            noteEvents.append((note.step * ticksPerStep, 1, note.pitch, binning.centreVelocity(ofBin: note.velocityBin)))
-            noteEvents.append((note.endStep * ticksPerStep, 0, note.pitch, 0))
+        let notes = self.notes.map { note in
+            MIDINote(track: 1, channel: 0, pitch: note.pitch, onTick: note.step * ticksPerStep,
+                     offTick: note.endStep * ticksPerStep, velocity: binning.centreVelocity(ofBin: note.velocityBin))
         }
-        noteEvents.sort { ($0.tick, $0.isOn, $0.pitch) < ($1.tick, $1.isOn, $1.pitch) }
-        var piano: [MIDIEvent] = [
+        let piano = MIDITrack(notes: notes, otherEvents: [
             MIDIEvent(tick: 0, message: .meta(.trackName(Array("Piano".utf8)))),
             MIDIEvent(tick: 0, message: .programChange(channel: 0, program: 0)),
-        ]
-        piano.reserveCapacity(noteEvents.count + 3)
-        for event in noteEvents {
-            piano.append(MIDIEvent(tick: event.tick, message: event.isOn == 1
-                ? .noteOn(channel: 0, pitch: event.pitch, velocity: event.velocity)
-                : .noteOff(channel: 0, pitch: event.pitch, velocity: 0)))
-        }
-        piano.append(MIDIEvent(tick: endTick, message: .meta(.endOfTrack)))
+            MIDIEvent(tick: endTick, message: .meta(.endOfTrack)),
+        ])
 
         return StandardMIDIFile(format: 1, ticksPerBeat: Self.midiTicksPerBeat,
-                                tracks: [MIDITrack(events: conductor), MIDITrack(events: piano)])
+                                tracks: [MIDITrack(events: conductor), piano])
     }
 
     /// Writes ``midiFile()`` to `url` (to a temporary file first, then renamed over `url`).

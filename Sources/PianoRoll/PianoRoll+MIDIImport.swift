@@ -18,14 +18,18 @@ extension PianoRoll {
     /// 5. Notes of one pitch struck at the same step become one note: the loudest velocity and
     ///    the latest end.
     /// 6. A note ends no later than the next onset of its pitch.
-    /// 7. The roll lasts until the later of the last note's end and the file's last event
-    ///    (its end of track), rounded like a note end.
+    /// 7. The roll lasts until the later of the last note's end and the latest track end
+    ///    (``MIDITrack/endTick``), rounded like a note end; beyond ``maximumSteps`` it throws.
     /// 8. Tempo and time-signature changes are rounded to steps like onsets.
     public init(_ file: StandardMIDIFile, options: ConversionOptions = ConversionOptions()) throws(PianoRollError) {
+        try self.init(file, options: options, fileName: nil)
+    }
+
+    private init(_ file: StandardMIDIFile, options: ConversionOptions, fileName: String?) throws(PianoRollError) {
         let binning = try VelocityBins(count: options.velocityBins)
         let ticksPerBeat = max(file.ticksPerBeat, 1)
         var notes = Self.keptNotes(of: file, options: options)
-        let endTick = file.tracks.lazy.flatMap(\.events).map(\.tick).max() ?? 0
+        let endTick = file.tracks.map(\.endTick).max() ?? 0
         if options.applySustainPedal {
             Self.applySustainPedal(to: &notes, in: file, endTick: endTick)
         }
@@ -39,6 +43,9 @@ extension PianoRoll {
             let endStep = max(grid.nearestStep(toTick: note.offTick), onStep + 1)
             steps = max(steps, endStep)
             gridNotes.append(GridNote(pitch: note.pitch, onStep: onStep, endStep: endStep, velocity: note.velocity))
+        }
+        guard steps <= Self.maximumSteps else {
+            throw PianoRollError.tooLong(fileName: fileName, steps: steps)
         }
         let codes = Self.codes(for: &gridNotes, steps: steps, binning: binning)
         self.init(
@@ -59,7 +66,7 @@ extension PianoRoll {
         } catch {
             throw PianoRollError.midiFile(error)
         }
-        try self.init(file, options: options)
+        try self.init(file, options: options, fileName: url.lastPathComponent)
     }
 
     /// The 16th-note grid that converting `file` with `options` rounds onsets to: its offset in

@@ -16,6 +16,10 @@ public struct PianoRoll: Sendable, Hashable {
     /// Time steps per beat: one step is a 16th note.
     public static let stepsPerBeat = 4
 
+    /// The longest roll a MIDI file converts to: 2²⁰ steps (65 536 bars of 4/4, about 36
+    /// hours at 120 beats per minute; 128 MiB of cells). Longer means a damaged file.
+    public static let maximumSteps = 1 << 20
+
     /// The number of time steps.
     public let steps: Int
     /// The number of velocity bins that onsets are coded with.
@@ -81,6 +85,12 @@ public struct PianoRoll: Sendable, Hashable {
         self.codes = codes
         self.tempoMap = TempoChange.normalized(tempoMap, steps: steps)
         self.timeSignatures = TimeSignature.normalized(timeSignatures, steps: steps)
+    }
+
+    /// The number of distinct cell codes, `2 + velocityBins` (silent, sustain, one onset per
+    /// bin): the number of classes a model predicting cells chooses from.
+    public var cellCodeCount: Int {
+        Int(Cell.firstOnsetCode) + velocityBins
     }
 
     /// The velocity binning of this roll's onsets.

@@ -18,7 +18,10 @@ public enum PianoRollError: Error, CustomStringConvertible {
     case shiftLeavesKeyboard(semitones: Int, pitch: Int, step: Int, allowed: ClosedRange<Int>)
     /// Appending a roll coded with a different number of velocity bins.
     case velocityBinsMismatch(Int, Int)
+    /// A MIDI file whose music would last more than ``PianoRoll/maximumSteps`` steps.
+    case tooLong(fileName: String?, steps: Int)
 
+    /// One line naming the problem and the fix.
     public var description: String {
         switch self {
         case .midiFile(let error):
@@ -39,6 +42,9 @@ public enum PianoRollError: Error, CustomStringConvertible {
             return "cannot shift by \(signed(semitones)) semitones: the note \(noteName(pitch)) "
                 + "(pitch \(pitch)) at step \(step) would move to pitch \(shifted), off the keyboard "
                 + "(0…127); shifts allowed for this roll: \(signed(allowed.lowerBound))…\(signed(allowed.upperBound))"
+        case .tooLong(let fileName, let steps):
+            return (fileName.map { "\($0): " } ?? "") + "the music lasts \(steps) steps (16th notes), more than "
+                + "a piano roll holds (\(PianoRoll.maximumSteps)); the file is probably damaged — check the ticks of its last events"
         case .velocityBinsMismatch(let first, let second):
             return "cannot append a roll with \(second) velocity bins to one with \(first); "
                 + "convert both with the same ConversionOptions.velocityBins"

@@ -7,7 +7,8 @@ import Imaging
 /// (loud). The onset cell is drawn in the full colour with a light leading edge; the sustain
 /// cells after it are a darker shade, so repeated notes stay distinguishable from held ones.
 /// Rows of the black keys are a little darker than those of the white keys, a line marks each
-/// octave (below every C), thin vertical lines mark the beats and brighter ones the bars.
+/// octave (below every C), thin vertical lines mark the beats and brighter ones the bars
+/// (fewer of them when they would lie closer than 8 pixels).
 ///
 /// ```swift
 /// let renderer = try PianoRollRenderer(.init(scale: 3))
@@ -82,6 +83,10 @@ public struct PianoRollRenderer: Sendable {
         public func y(ofPitch pitch: Int) -> Int { (pitchRange.upperBound - pitch) * scale }
     }
 
+    /// The fewest pixels between two grid lines; closer beat lines are left out and closer
+    /// bar lines thinned.
+    static let minimumGridSpacing = 8
+
     /// The largest picture drawn, in pixels (300 MB of RGB).
     public static let maximumPixels = 100_000_000
 
@@ -150,7 +155,7 @@ public struct PianoRollRenderer: Sendable {
                                     color: Palette.octaveLine)
             }
         }
-        for line in Self.gridLines(of: roll) {
+        for line in Self.gridLines(of: roll, minimumSpacing: Double(Self.minimumGridSpacing) / Double(scale)) {
             image.fillRectangle(x: layout.x(ofStep: line.step), y: 0, width: 1, height: image.height,
                                 color: line.isBar ? Palette.barLine : Palette.beatLine)
         }
@@ -191,24 +196,29 @@ public struct PianoRollRenderer: Sendable {
         }
     }
 
-    /// The steps where a beat or a bar begins, following the roll's time signatures (a beat
-    /// is the signature's note value, or a dotted quarter in 6/8, 9/8 and 12/8).
-    static func gridLines(of roll: PianoRoll) -> [(step: Int, isBar: Bool)] {
+    /// The steps where a grid line is drawn, following the roll's time signatures: a line at
+    /// every bar and a fainter one at every beat (the signature's note value, or a dotted
+    /// quarter in 6/8, 9/8 and 12/8). Lines keep at least `minimumSpacing` steps apart: beat
+    /// lines closer than that are left out, and bar lines then mark every 2nd, 4th, … bar.
+    static func gridLines(of roll: PianoRoll, minimumSpacing: Double) -> [(step: Int, isBar: Bool)] {
         var lines: [(step: Int, isBar: Bool)] = []
         let signatures = roll.timeSignatures
         for (index, signature) in signatures.enumerated() {
             let end = index + 1 < signatures.count ? signatures[index + 1].step : roll.steps
             let stepsPerWhole = Double(PianoRoll.stepsPerBeat * 4)
-            let denominator = Double(max(signature.denominator, 1))
             let numerator = max(signature.numerator, 1)
             let isCompound = signature.denominator == 8 && numerator % 3 == 0 && numerator > 3
             let beatsPerBar = isCompound ? numerator / 3 : numerator
-            let beatLength = stepsPerWhole / denominator * (isCompound ? 3 : 1)
+            let beatLength = stepsPerWhole / Double(max(signature.denominator, 1)) * (isCompound ? 3 : 1)
+            let showsBeats = beatLength >= minimumSpacing
+            var barsPerLine = 1
+            while Double(barsPerLine * beatsPerBar) * beatLength < minimumSpacing { barsPerLine *= 2 }
             var beat = 0
             while true {
                 let step = signature.step + Int((Double(beat) * beatLength).rounded())
                 guard step < end else { break }
-                if lines.last?.step != step { lines.append((step, beat % beatsPerBar == 0)) }
+                let isBar = beat % (beatsPerBar * barsPerLine) == 0
+                if (isBar || showsBeats) && lines.last?.step != step { lines.append((step, isBar)) }
                 beat += 1
             }
         }

@@ -11,7 +11,10 @@ struct FractalMIDI: ParsableCommand {
         commandName: "fractalmidi",
         abstract: "Learn piano music from MIDI files and write new music with a fractal generative model.",
         version: "0.1.0",
-        subcommands: [InfoCommand.self, RollCommand.self, PlanCommand.self, BenchCommand.self]
+        subcommands: [
+            InfoCommand.self, RollCommand.self, PlanCommand.self, DataCommand.self, EvalCommand.self,
+            BenchCommand.self,
+        ]
     )
 
     static func main() {
@@ -47,6 +50,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of MIDI parsing, the engine and the model.",
-        subcommands: [BenchMIDICommand.self]
+        subcommands: [BenchMIDICommand.self, BenchDataCommand.self, BenchEngineCommand.self]
     )
 }

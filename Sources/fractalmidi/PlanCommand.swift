@@ -20,10 +20,10 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .long, help: "Roll width in steps the model is built for (default: the config's data.crop_length).")
     var width: Int?
 
-    @Option(name: .customLong("set"), help: "Override a config value, e.g. --set training.max_steps=10 (repeatable).")
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config value, e.g. --set training.max_steps=10 (repeatable).", valueName: "section.key=value"))
     var overrides: [String] = []
 
-    @Option(name: .long, help: "Comma-separated leaf patch sizes to compare, e.g. 2,4,8,16.")
+    @Option(name: .long, help: ArgumentHelp("Comma-separated leaf patch sizes to compare, e.g. 2,4,8,16.", valueName: "sizes"))
     var patchSizes: String?
 
     @Flag(name: .long, help: "Print JSON instead of a table.")

@@ -103,6 +103,16 @@ func filterTypes(ofPNG data: Data, width: Int, height: Int) throws -> [UInt8] {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["picture.png"])
     }
 
+    @Test func aFailedRenameLeavesNoTemporaryFileBehind() throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("taken.png")
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        let error = try #require(throws: ImageWriteError.self) { try RGBImage(width: 2, height: 2).writePNG(to: url) }
+        #expect(error.description.hasPrefix("cannot write image \(url.path): Is a directory"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["taken.png"])
+    }
+
     @Test func writingIntoAMissingFolderThrowsAMessageNamingTheFile() throws {
         let url = URL(fileURLWithPath: "/nonexistent-folder-\(UUID().uuidString)/roll.png")
         let error = try #require(throws: ImageWriteError.self) { try RGBImage(width: 1, height: 1).writePNG(to: url) }

@@ -26,8 +26,9 @@ import Testing
     }
 
     @Test func emptyFile() {
-        #expect(Bytes.error([])?.description
-            == "test.mid: the file is empty (0 bytes), not a Standard MIDI File; choose a Standard MIDI File (.mid)")
+        let message = "test.mid: the file is empty (0 bytes), not a Standard MIDI File; choose a Standard MIDI File (.mid)"
+        #expect(Bytes.error([])?.description == message)
+        #expect(Bytes.error([])?.localizedDescription == message)
     }
 
     @Test func notAMIDIFile() {

@@ -164,3 +164,24 @@ import TestSupport
         #expect(StandardMIDIFile(format: 0, ticksPerBeat: 480, tracks: []).seconds(atTick: 960) == 1.0)
     }
 }
+
+/// Track chunks beyond the header's count, and trailing data.
+@Suite struct TrackCountTests {
+    static let track = Bytes.track([0x00, 0x90, 60, 100, 0x60, 0x80, 60, 0] + Bytes.endOfTrack)
+
+    @Test func trackChunksBeyondTheAnnouncedCountAreRead() throws {
+        #expect(try Bytes.read(Bytes.header(tracks: 0) + Self.track + Self.track).tracks.count == 2)
+        #expect(try Bytes.read(Bytes.header(tracks: 1) + Self.track + Self.track).notes.map(\.track) == [0, 1])
+    }
+
+    @Test func trailingDataAfterTheTracksIsIgnored() throws {
+        let file = try Bytes.read(Bytes.header(tracks: 1) + Self.track + [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09])
+        #expect(file.tracks.count == 1 && file.endTick == 96)
+    }
+
+    @Test func anInvalidFormatIsNeverWritten() throws {
+        let file = StandardMIDIFile(format: 7, ticksPerBeat: 0, tracks: [MIDITrack(events: [])])
+        let reread = try StandardMIDIFile(data: file.encoded(), fileName: "clamped.mid")
+        #expect(reread.format == 2 && reread.ticksPerBeat == 1)
+    }
+}

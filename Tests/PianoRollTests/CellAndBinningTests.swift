@@ -66,6 +66,7 @@ struct CellAndBinningTests {
         roll[pitch: 60, step: 3] = .sustain
         roll[pitch: 61, step: 0] = .onset(velocityBin: 0)
         #expect(roll.codes.count == 128 * 8)
+        #expect(roll.cellCodeCount == 34)
         #expect(roll.codes[60 * 8 + 2] == 7)
         #expect(roll.codes[60 * 8 + 3] == 1)
         #expect(roll.codes[61 * 8 + 0] == 2)

@@ -182,6 +182,24 @@ struct ConversionRuleTests {
         #expect(lateRoll.notes.map(\.step) == (0..<40).map { 2 * $0 + 1 })
     }
 
+    @Test("a file whose last event lies absurdly late is rejected, not allocated")
+    func tooLong() throws {
+        let file = midiFile(ticksPerBeat: 4, events([TestNote(pitch: 60, on: 0, off: 4)])
+            + [MIDIEvent(tick: 0x0FFF_FFFF, message: .meta(.endOfTrack))])
+        let error = thrownError { try PianoRoll(file) }
+        #expect("\(error!)" == "the music lasts 268435455 steps (16th notes), more than a piano roll holds (1048576); "
+            + "the file is probably damaged — check the ticks of its last events")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("PianoRollTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("long.mid")
+        try file.write(to: url)
+        let named = thrownError { try PianoRoll(contentsOf: url) }
+        #expect("\(named!)".hasPrefix("long.mid: the music lasts 268435455 steps"))
+        let atLimit = midiFile(ticksPerBeat: 4, [MIDIEvent(tick: PianoRoll.maximumSteps, message: .meta(.endOfTrack))])
+        #expect(try PianoRoll(atLimit).steps == PianoRoll.maximumSteps)
+    }
+
     @Test("a file that cannot be read fails with the reader's message")
     func unreadableFile() throws {
         let missing = URL(fileURLWithPath: "/nonexistent/folder/song.mid")

@@ -168,6 +168,23 @@ private func decodeWithLibpng(_ data: Data) throws -> RGBImage {
         #expect((0..<30).filter { sixEight[$0] == beat } == [6, 18])
     }
 
+    @Test func gridLinesCloserThanEightPixelsAreThinned() throws {
+        func lines(_ roll: PianoRoll, scale: Int) throws -> (bars: [Int], beats: [Int]) {
+            let image = try PianoRollRenderer(try .init(scale: scale, pitchRange: 61...61)).render(roll)
+            let plain = image[1, 0]
+            let columns = (0..<roll.steps).map { image[$0 * scale, 0] }
+            let bar = columns[0]
+            return ((0..<roll.steps).filter { columns[$0] == bar },
+                    (0..<roll.steps).filter { columns[$0] != bar && columns[$0] != plain })
+        }
+        let common = try PianoRoll(steps: 64)
+        #expect(try lines(common, scale: 1) == ([0, 16, 32, 48], []), "beats 4 px apart are left out")
+        #expect(try lines(common, scale: 2) == ([0, 16, 32, 48], [4, 8, 12, 20, 24, 28, 36, 40, 44, 52, 56, 60]))
+        let oneFour = try PianoRoll(steps: 40, timeSignatures: [.init(step: 0, numerator: 1, denominator: 4)])
+        #expect(try lines(oneFour, scale: 1) == ([0, 8, 16, 24, 32], []), "bars 4 px apart are drawn every second bar")
+        #expect(try lines(oneFour, scale: 2) == ([0, 4, 8, 12, 16, 20, 24, 28, 32, 36], []))
+    }
+
     @Test func outlinedRegionsSurroundTheirCells() throws {
         let roll = try makeRoll(steps: 12, notes: [(60, 4, 4, 31)])
         let region = PianoRollRenderer.Region(steps: 4..<8, pitches: 60...61)

@@ -1,0 +1,109 @@
+import COpenBLAS
+import Synchronization
+
+/// The numerical core of FractalMIDI: fp32 CPU tensors, reverse-mode automatic
+/// differentiation and fast kernels (OpenBLAS `sgemm` for matrix products, Swift SIMD on a
+/// persistent thread pool for everything else).
+///
+/// ## Tensors
+/// A ``Tensor`` is an immutable-by-default, contiguous, row-major array of `Float` with a
+/// shape. Its storage comes from a size-bucketed buffer pool and goes back to the pool when
+/// the last tensor that uses it is released, so a training loop that allocates the same
+/// sizes every step does not hit `malloc` after its first step. `reshaped(_:)` is free
+/// (it shares storage); every other op writes a new tensor.
+///
+/// ## The tape and gradient scopes
+/// Nothing is recorded by default (sampling and evaluation pay no bookkeeping). Inside
+/// ``Engine/withGradients(_:)`` every op whose inputs need gradients records a node
+/// (its inputs and a backward closure) on its output; that chain of records is the tape.
+/// Records are numbered in the order they are made, so `backward()` replays them newest
+/// first. Leaves are tensors created with `requiresGrad: true` (the parameters);
+/// `loss.backward()` (loss must have one element) adds each leaf's gradient into its
+/// ``Tensor/grad`` — gradients accumulate across `backward()` calls until you clear them
+/// with ``Tensor/zeroGradient()``. The tape lives as long as the output tensors that hold
+/// it: drop the loss and its buffers go back to the pool.
+///
+/// ```swift
+/// let w = Tensor.randomNormal([4, 3], generator: &rng, requiresGrad: true)
+/// let loss = Engine.withGradients { (x.matmul(w) - y).squared().mean() }
+/// loss.backward()          // w.grad now holds d loss / d w
+/// ```
+///
+/// ``Engine/withoutGradients(_:)`` suspends recording inside a gradient scope.
+///
+/// ## Ops (each with its backward)
+/// - Products: ``Tensor/matmul(_:transposeSelf:transposeOther:)`` (2-D, batched, or a batch
+///   of rows times one matrix as a single GEMM; transposes are `sgemm` flags),
+///   ``Tensor/linear(weight:bias:)`` (PyTorch's `[out, in]` weight, bias written before the
+///   GEMM accumulates onto it).
+/// - Arithmetic with NumPy broadcasting: `+ - * /` between tensors and with scalars,
+///   `scaled(by:)`, `squared()`, `exp()`, `log()`, `relu()`, `sigmoid()`, `gelu()` (exact erf form).
+/// - Reductions: `sum`/`mean` over axes or all elements.
+/// - Shapes: `reshaped` (free), `permuted`, `transposed`, `sliced(alongAxis:_:)`,
+///   `concatenate(_:alongAxis:)`, `expanded(to:)`.
+/// - Indexing: `indexSelect`, `scatterAdd` (index-add), `embedding`, `maskedFill`, `select(where:_:_:)`.
+/// - Layers: `layerNorm(weight:bias:epsilon:)`, `softmax`, `logSoftmax`,
+///   `dropout(probability:generator:)`, `crossEntropy` and `binaryCrossEntropy` (weighted
+///   means), and fused multi-head attention `attention(query:key:value:heads:causal:keyPaddingMask:)`
+///   / `attention(packedQKV:heads:causal:keyPaddingMask:)`; ``KVCache`` for incremental decoding.
+///
+/// ## Threads
+/// ``Engine/setThreadCount(_:)`` (default: all cores) sizes both the engine's
+/// ``ThreadPool`` (elementwise, reduction, normalisation and attention kernels) and
+/// OpenBLAS. The two never oversubscribe: large GEMMs run on OpenBLAS's threads from the
+/// calling thread, and kernels that call `sgemm` from inside the pool (attention over
+/// longer sequences, batched small products) switch OpenBLAS to one thread meanwhile.
+/// Attention over short sequences never calls `sgemm`: a register-blocked SIMD kernel
+/// handles each (sequence, head) in L1, in parallel over the batch.
+///
+/// Results are deterministic: every kernel partitions its work so that each output element
+/// is computed by one thread in a fixed order, and reductions across rows use fixed-size
+/// blocks combined in a fixed order (no atomic float accumulation). The same inputs, seeds
+/// and thread count give bit-identical results (all Swift kernels give the same bits at any
+/// thread count; only OpenBLAS may depend on its thread count).
+///
+/// ## Randomness, memory and speed
+/// ``Engine/RandomGenerator`` is the seedable, counter-based generator for initialisation,
+/// dropout and sampling. ``BufferPool`` holds released buffers for reuse and reports how
+/// often it reused one. ``EngineBenchmark`` times the standard workloads (raw `sgemm`,
+/// `linear`, a transformer block forward and backward).
+public enum Engine {
+    /// The number of threads the engine and OpenBLAS use.
+    public static var threadCount: Int { sharedPool.withLock { $0.threadCount } }
+
+    /// Sets how many threads the engine's kernels and OpenBLAS may use (at least 1).
+    /// The default is the number of cores.
+    public static func setThreadCount(_ count: Int) {
+        let count = max(1, count)
+        sharedPool.withLock { pool in
+            if pool.threadCount != count { pool = ThreadPool(threadCount: count) }
+        }
+        openblas_set_num_threads(Int32(count))
+    }
+
+    /// Whether ops on this thread (or task) are currently being recorded for `backward()`.
+    public static var isRecording: Bool { GradientScope.recording }
+
+    /// Runs `body` with recording on: ops on tensors that need gradients build the tape.
+    public static func withGradients<R>(_ body: () throws -> R) rethrows -> R {
+        try GradientScope.$recording.withValue(true) { try body() }
+    }
+
+    /// Runs `body` with recording off (for example an evaluation inside a training step).
+    public static func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
+        try GradientScope.$recording.withValue(false) { try body() }
+    }
+
+    static let sharedPool: Mutex<ThreadPool> = {
+        let cores = ThreadPool.availableCores
+        openblas_set_num_threads(Int32(cores))
+        return Mutex(ThreadPool(threadCount: cores))
+    }()
+
+    /// The pool kernels run on.
+    static var pool: ThreadPool { sharedPool.withLock { $0 } }
+}
+
+enum GradientScope {
+    @TaskLocal static var recording = false
+}

@@ -1,1 +1,0 @@
-// The Engine module. See ../../shared/docs/DESIGN.md §2 for its place in the layers.

@@ -1,1 +1,0 @@
-// The Evaluation module. See ../../shared/docs/DESIGN.md §2.

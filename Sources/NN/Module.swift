@@ -1,1 +1,0 @@
-// The NN module. See ../../shared/docs/DESIGN.md §2 for its place in the layers.
