@@ -2,10 +2,11 @@ import Foundation
 
 /// A deterministic division of music into training and validation files, whole songs only.
 ///
-/// Every file gets a rank: the FNV-1a hash of the seed and the file's path relative to the
-/// folder all the files share. The lowest-ranked files are the validation set. The result
-/// depends only on the seed and the set of files (not on the order they were found in), and
-/// adding a file moves no other file across the split.
+/// Every file gets a rank: the FNV-1a hash of the seed and the file's path relative to a root
+/// folder (the folder that was split, or else the deepest folder all the files share). The
+/// lowest-ranked files are the validation set. The result depends only on the seed and the
+/// set of files (not on the order they were found in), and adding a file under the same root
+/// moves at most one other file across the split.
 public struct DataSplit: Sendable, Hashable {
     /// The training items, sorted by path.
     public let train: [DataItem]
@@ -14,16 +15,19 @@ public struct DataSplit: Sendable, Hashable {
     /// The seed the ranks were drawn with.
     public let seed: UInt64
 
-    /// Splits `items` so that `validShare` of them (rounded, at least one) are validation
-    /// files. Throws when the share is not in (0, 1) or fewer than two files are given.
-    public init(items: [DataItem], validShare: Double, seed: UInt64, origin: String = "data") throws(DataError) {
+    /// Splits `items` so that `validShare` of them (rounded, at least one, never all) are
+    /// validation files, ranking paths relative to `root` (default: the deepest folder all the
+    /// files share). Throws when the share is not in (0, 1) or fewer than two files are given.
+    public init(
+        items: [DataItem], validShare: Double, seed: UInt64, root: URL? = nil, origin: String = "data"
+    ) throws(DataError) {
         guard validShare > 0, validShare < 1 else {
             throw DataError.invalidValidationShare("\(validShare)")
         }
         var unique: [URL: DataItem] = [:]
         for item in items { unique[item.file] = unique[item.file] ?? item }
         guard unique.count >= 2 else { throw DataError.tooFewFilesToSplit(count: unique.count, source: origin) }
-        let root = commonFolder(of: Array(unique.keys))
+        let root = root ?? commonFolder(of: Array(unique.keys))
         let ranked = unique.values.map { item -> (rank: UInt64, key: String, item: DataItem) in
             let key = relativePath(of: item.file, from: root)
             var hash = ContentHash()

@@ -38,8 +38,9 @@ public final class ProgressReporter: @unchecked Sendable {
         lastReport = start
     }
 
-    /// Counts `count` more units done, and reports when it is time to.
-    public func advance(by count: Int = 1) {
+    /// Counts `count` more units done, and reports when it is time to, with `detail` (for
+    /// example the current loss) after the rate and time left.
+    public func advance(by count: Int = 1, detail: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
         done += count
@@ -47,8 +48,9 @@ public final class ProgressReporter: @unchecked Sendable {
         let interval = isTerminal ? 0.1 : logInterval
         guard !finished, Double(now - lastReport) / 1e9 >= interval else { return }
         lastReport = now
-        let line = Self.statusLine(title: title, done: done, total: total, unit: unit,
+        var line = Self.statusLine(title: title, done: done, total: total, unit: unit,
                                    elapsed: Double(now - start) / 1e9)
+        if let detail { line += "  \(detail)" }
         write(isTerminal ? "\r\u{1B}[K" + line : line + "\n")
     }
 

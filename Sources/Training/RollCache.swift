@@ -18,6 +18,7 @@ public final class RollCache: @unchecked Sendable {
     // immutable.
     private let lock = NSLock()
     private var counts = Statistics()
+    private var writeFailed = false
 
     /// The folder the entries live in.
     public let directory: URL
@@ -78,8 +79,9 @@ public final class RollCache: @unchecked Sendable {
     }
 
     /// The roll of the MIDI file `file`: from its cache entry when that is valid, else decoded
-    /// and stored. Throws when the file cannot be read or converted (the message names it), or
-    /// the entry cannot be written.
+    /// and stored. Throws when the file cannot be read or converted (the message names it). When
+    /// the entry cannot be written, the roll is still returned and the first such failure is
+    /// warned about.
     public func roll(for file: URL) throws(DataError) -> PianoRoll {
         let data: Data
         do {
@@ -110,7 +112,15 @@ public final class RollCache: @unchecked Sendable {
             throw DataError.unreadableMIDI("\(file.path): \(error)")
         }
         count { $0.decodes += 1 }
-        try AtomicFile.write(CacheEntry.encode(roll, contentHash: hash, options: options), to: entry)
+        do {
+            try AtomicFile.write(CacheEntry.encode(roll, contentHash: hash, options: options), to: entry)
+        } catch {
+            lock.lock()
+            let first = !writeFailed
+            writeFailed = true
+            lock.unlock()
+            if first { warn("\(error); the roll cache is not being saved, so files will be decoded again next time") }
+        }
         return roll
     }
 

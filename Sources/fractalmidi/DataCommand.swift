@@ -18,8 +18,8 @@ struct DataSplitCommand: ParsableCommand {
         commandName: "split",
         abstract: "Split MIDI files into train.txt and valid.txt lists.",
         discussion: """
-            Each file is ranked by a hash of the seed and its path relative to the folder all \
-            files share; the lowest-ranked share goes to valid.txt. The same seed and the same \
+            Each file is ranked by a hash of the seed and its path relative to the folder that \
+            is split (or the list's folder); the lowest-ranked share goes to valid.txt. The same seed and the same \
             set of files always give the same lists, whatever order the files are found in. \
             Paths in the lists are relative to the output folder; style labels (from a labelled \
             list) follow a tab.
@@ -40,8 +40,10 @@ struct DataSplitCommand: ParsableCommand {
 
     func run() throws {
         let share = try DataSplit.parseShare(valid)
-        let dataset = try MusicDataset(path: source)
-        let split = try DataSplit(items: dataset.items, validShare: share, seed: seed, origin: source)
+        let input = try DataSource(path: source)
+        let dataset = try MusicDataset(sources: [input])
+        let root = input.kind == .folder ? input.url : input.url.deletingLastPathComponent()
+        let split = try DataSplit(items: dataset.items, validShare: share, seed: seed, root: root, origin: source)
         let lists = try split.write(to: URL(fileURLWithPath: output, isDirectory: true))
         print("\(lists.train.path): \(split.train.count) training files")
         print("\(lists.valid.path): \(split.valid.count) validation files")

@@ -16,12 +16,13 @@ import Training
     @Test func logModeWritesPlainLinesAndASummary() {
         let log = MessageLog()
         let reporter = ProgressReporter(title: "cache", total: 3, isTerminal: false, logInterval: 0, write: log.record)
-        for _ in 0..<3 { reporter.advance() }
+        for step in 0..<3 { reporter.advance(detail: "loss \(step)") }
         reporter.finish("cache: done")
         reporter.finish("ignored")
         #expect(log.messages.count == 4)
         #expect(log.messages.allSatisfy { $0.hasSuffix("\n") && !$0.contains("\r") })
         #expect(log.messages[0].hasPrefix("cache: 1/3 (33%)"))
+        #expect(log.messages[2].hasSuffix("  loss 2\n"))
         #expect(log.messages[3] == "cache: done\n")
     }
 

@@ -178,6 +178,20 @@ import Training
         #expect(error?.description == "\(folder.url.standardizedFileURL.path): no music to train on (all 2 files were unreadable); pass a folder or list with readable .mid files")
     }
 
+    @Test func unwritableCacheWarnsOnceAndStillLoads() throws {
+        let (folder, dataset, _) = try corpus(3)
+        defer { folder.remove() }
+        // A plain file where the cache folder should be: no entry can be written under it.
+        let blocked = folder.url.appendingPathComponent("blocked")
+        try Data("x".utf8).write(to: blocked)
+        let log = MessageLog()
+        let cache = RollCache(directory: blocked.appendingPathComponent("cache"), warn: log.record)
+        let loaded = try cache.load(dataset)
+        #expect(loaded.songs.count == 3 && loaded.skipped.isEmpty)
+        #expect(log.messages.count == 1)
+        #expect(log.messages.first?.hasSuffix("; the roll cache is not being saved, so files will be decoded again next time") == true)
+    }
+
     @Test func defaultFolderIsTheEnvironmentVariableOrDotCache() {
         let here = URL(fileURLWithPath: "/work/project", isDirectory: true)
         #expect(RollCache.defaultDirectory(environment: [:], currentDirectory: here).path == "/work/project/.cache/fractalmidi")
