@@ -22,7 +22,10 @@ struct BenchmarkTests {
             if which == "all" || which == "block" {
                 let raw = EngineBenchmark.sgemm(m: 2048, n: 2048, k: 512)
                 print("[bench] \(threads) threads: \(raw)")
+                let before = BufferPool.statistics
                 print("[bench] \(EngineBenchmark.transformerBlock(batch: 8, length: 256, width: 512, heads: 8))")
+                let after = BufferPool.statistics
+                print("[bench] buffer pool over 4 block steps: \(after.allocated - before.allocated) new buffers, \(after.reused - before.reused) reused")
             }
             if which == "all" || which == "ops" {
                 var generator = Engine.RandomGenerator(seed: 3)
