@@ -22,7 +22,7 @@ extension Tensor {
                 var i = 0
                 let vm = Vec(repeating: mean)
                 while i + 8 <= n { let d = load(xr + i) - vm; acc += d * d; i += 8 }
-                var variance = acc.sum()
+                var variance = horizontalSum(acc)
                 while i < n { let d = xr[i] - mean; variance += d * d; i += 1 }
                 variance /= Float(n)
                 let inverse = 1 / (variance + epsilon).squareRoot()
@@ -85,7 +85,7 @@ func layerNormBackward(input: Tensor, weight: Tensor?, statistics: Tensor, gradi
                     accGX = accGX.addingProduct(gh, xhat)
                     i += 8
                 }
-                var sumG = accG.sum(), sumGX = accGX.sum()
+                var sumG = horizontalSum(accG), sumGX = horizontalSum(accGX)
                 while i < n {
                     let xhat = (xr[i] - mean) * inverse
                     let gh = gr[i] * (w?[i] ?? 1)
