@@ -40,7 +40,11 @@ struct BenchmarkTests {
                     print("[bench] \(threads) threads: \(name) \((ms * 100).rounded() / 100) ms wall (best), \((cpu * 100).rounded() / 100) ms CPU (mean)")
                 }
                 time("gelu 2048×2048") { _ = wide.gelu() }
-                time("gelu backward 2048×2048") { Engine.withGradients { wide.detached().gelu() }.sum().item }
+                let leaf = Tensor(copying: wide, requiresGrad: true)
+                time("gelu + sum forward and backward 2048×2048") {
+                    leaf.zeroGradient()
+                    Engine.withGradients { leaf.gelu().sum() }.backward()
+                }
                 time("add 2048×2048") { _ = wide + wide }
                 time("softmax 64×256×256") { _ = scores.softmax() }
                 time("layerNorm 2048×512") { _ = narrow.layerNorm(weight: weight, bias: weight) }
