@@ -109,3 +109,11 @@ extension Engine {
     pair.replace(with: quarter.highHalf, where: quarter.highHalf .> pair)
     return max(pair[0], pair[1])
 }
+
+/// Stops with `message` when `condition` fails — like `precondition`, but the message is
+/// printed in optimised builds too, so a shape mistake always says which shapes were wrong.
+@inline(__always)
+func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+             file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
+}

@@ -7,8 +7,8 @@ extension Tensor {
     /// weight and bias gradients from fixed blocks of rows summed in a fixed order.
     public func layerNorm(weight: Tensor?, bias: Tensor?, epsilon: Float = 1e-5) -> Tensor {
         let n = shape.last ?? 1
-        if let weight { precondition(weight.shape == [n], "layerNorm: weight \(weight.shape) should be [\(n)]") }
-        if let bias { precondition(bias.shape == [n], "layerNorm: bias \(bias.shape) should be [\(n)]") }
+        if let weight { require(weight.shape == [n], "layerNorm: weight \(weight.shape) should be [\(n)]") }
+        if let bias { require(bias.shape == [n], "layerNorm: bias \(bias.shape) should be [\(n)]") }
         let rows = count / max(n, 1)
         let out = Tensor(uninitializedShape: shape)
         let statistics = Tensor(uninitializedShape: [rows, 2])   // mean, 1/σ
