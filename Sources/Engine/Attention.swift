@@ -160,13 +160,13 @@ extension Tensor {
     /// - Returns: `[batch, queryLength, heads · d]`. A query that sees no key gets zeros.
     public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int,
                                  causal: Bool = false, keyPaddingMask: [Bool]? = nil) -> Tensor {
-        precondition(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention needs [batch, length, width] tensors")
-        precondition(key.shape == value.shape, "attention: key \(key.shape) and value \(value.shape) differ")
+        require(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention needs [batch, length, width] tensors")
+        require(key.shape == value.shape, "attention: key \(key.shape) and value \(value.shape) differ")
         let (batch, queryLength, width) = (query.shape[0], query.shape[1], query.shape[2])
-        precondition(key.shape[0] == batch && key.shape[2] == width, "attention: query \(query.shape) and key \(key.shape) do not match")
-        precondition(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
+        require(key.shape[0] == batch && key.shape[2] == width, "attention: query \(query.shape) and key \(key.shape) do not match")
+        require(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
         let keyLength = key.shape[1]
-        if let keyPaddingMask { precondition(keyPaddingMask.count == batch * keyLength, "attention: key padding mask needs \(batch * keyLength) flags") }
+        if let keyPaddingMask { require(keyPaddingMask.count == batch * keyLength, "attention: key padding mask needs \(batch * keyLength) flags") }
         let out = Tensor(uninitializedShape: [batch, queryLength, width])
         func operand(_ t: Tensor) -> AttentionLayout.Operand { .init(base: t.pointer, batchStride: t.shape[1] * width, rowStride: width) }
         let layout = AttentionLayout(batch: batch, heads: heads, headDimension: width / heads,
@@ -192,10 +192,10 @@ extension Tensor {
     /// `3 · width` outputs). Same semantics as ``attention(query:key:value:heads:causal:keyPaddingMask:)``,
     /// without splitting the projection into three copies.
     public static func attention(packedQKV: Tensor, heads: Int, causal: Bool = false, keyPaddingMask: [Bool]? = nil) -> Tensor {
-        precondition(packedQKV.rank == 3 && packedQKV.shape[2] % 3 == 0, "attention: packed projection \(packedQKV.shape) should be [batch, length, 3·width]")
+        require(packedQKV.rank == 3 && packedQKV.shape[2] % 3 == 0, "attention: packed projection \(packedQKV.shape) should be [batch, length, 3·width]")
         let (batch, length, width) = (packedQKV.shape[0], packedQKV.shape[1], packedQKV.shape[2] / 3)
-        precondition(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
-        if let keyPaddingMask { precondition(keyPaddingMask.count == batch * length, "attention: key padding mask needs \(batch * length) flags") }
+        require(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
+        if let keyPaddingMask { require(keyPaddingMask.count == batch * length, "attention: key padding mask needs \(batch * length) flags") }
         let out = Tensor(uninitializedShape: [batch, length, width])
         func packed(_ t: Tensor, _ part: Int) -> AttentionLayout.Operand {
             .init(base: t.pointer + part * width, batchStride: length * 3 * width, rowStride: 3 * width)

@@ -46,7 +46,7 @@ extension Engine {
 
 /// Vectorised e^x (Cephes' single-precision polynomial, relative error ≈ 2 ulp; inputs
 /// below −87.3 give 0, above 88.7 give +inf). Written with explicit fused multiply-adds.
-@inline(__always) func fastExp(_ x: Vec) -> Vec {
+@_transparent func fastExp(_ x: Vec) -> Vec {
     var clamped = x
     clamped.replace(with: -87.33, where: x .< -87.33)
     clamped.replace(with: 88.72, where: x .> 88.72)
@@ -70,7 +70,7 @@ extension Engine {
 
 /// Vectorised erf(x) (Abramowitz & Stegun 7.1.26, absolute error ≤ 1.5e-7) together with
 /// e^{−x²}, which GELU's derivative reuses.
-@inline(__always) func erfAndGaussian(_ x: Vec) -> (erf: Vec, gaussian: Vec) {
+@_transparent func erfAndGaussian(_ x: Vec) -> (erf: Vec, gaussian: Vec) {
     let a = unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7fff_ffff, to: Vec.self)
     let t = 1 / Vec(repeating: 1).addingProduct(a, Vec(repeating: 0.327_591_1))
     var p = Vec(repeating: -1.453_152_027).addingProduct(t, Vec(repeating: 1.061_405_429))
@@ -93,3 +93,27 @@ extension Engine {
 
 @inline(__always) func scalarLog(_ x: Float) -> Float { logf(x) }
 @inline(__always) func scalarLog1p(_ x: Float) -> Float { log1pf(x) }
+
+/// The sum of a vector's lanes (pairwise, in a fixed order).
+@inline(__always) func horizontalSum(_ v: Vec) -> Float {
+    let quarter = v.lowHalf + v.highHalf
+    let pair = quarter.lowHalf + quarter.highHalf
+    return pair[0] + pair[1]
+}
+
+/// The largest of a vector's lanes.
+@inline(__always) func horizontalMax(_ v: Vec) -> Float {
+    var quarter = v.lowHalf
+    quarter.replace(with: v.highHalf, where: v.highHalf .> quarter)
+    var pair = quarter.lowHalf
+    pair.replace(with: quarter.highHalf, where: quarter.highHalf .> pair)
+    return max(pair[0], pair[1])
+}
+
+/// Stops with `message` when `condition` fails — like `precondition`, but the message is
+/// printed in optimised builds too, so a shape mistake always says which shapes were wrong.
+@inline(__always)
+func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+             file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
+}

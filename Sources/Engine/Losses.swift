@@ -11,9 +11,9 @@ extension Tensor {
     public static func crossEntropy(logits: Tensor, targets: [Int32], weights: [Float]? = nil) -> Tensor {
         let classes = logits.shape.last ?? 1
         let rows = logits.count / max(classes, 1)
-        precondition(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows of \(logits.shape)")
-        if let weights { precondition(weights.count == rows, "crossEntropy: \(weights.count) weights for \(rows) rows") }
-        for t in targets { precondition(t >= 0 && Int(t) < classes, "crossEntropy: target \(t) outside 0..<\(classes)") }
+        require(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows of \(logits.shape)")
+        if let weights { require(weights.count == rows, "crossEntropy: \(weights.count) weights for \(rows) rows") }
+        for t in targets { require(t >= 0 && Int(t) < classes, "crossEntropy: target \(t) outside 0..<\(classes)") }
         let totalWeight = weights.map { $0.reduce(0, +) } ?? Float(rows)
         let logProbabilities = Tensor(uninitializedShape: [rows, classes])
         let perRow = Tensor(uninitializedShape: [rows])
@@ -51,8 +51,8 @@ extension Tensor {
     /// plain mean without weights; 0 when all weights are 0).
     public static func binaryCrossEntropy(logits: Tensor, targets: [Float], weights: [Float]? = nil) -> Tensor {
         let count = logits.count
-        precondition(targets.count == count, "binaryCrossEntropy: \(targets.count) targets for \(count) logits")
-        if let weights { precondition(weights.count == count, "binaryCrossEntropy: \(weights.count) weights for \(count) logits") }
+        require(targets.count == count, "binaryCrossEntropy: \(targets.count) targets for \(count) logits")
+        if let weights { require(weights.count == count, "binaryCrossEntropy: \(weights.count) weights for \(count) logits") }
         let totalWeight = weights.map { $0.reduce(0, +) } ?? Float(count)
         let x = logits.pointer
         let perElement = Tensor(uninitializedShape: [count])

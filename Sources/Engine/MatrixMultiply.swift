@@ -47,20 +47,20 @@ extension Tensor {
     ///   `transposeSelf`, which needs `self` of rank 2.
     /// - Batched: both of rank ≥ 3 with the same leading (batch) dimensions.
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
-        precondition(rank >= 2 && other.rank >= 2, "matmul needs matrices, not \(shape) and \(other.shape)")
+        require(rank >= 2 && other.rank >= 2, "matmul needs matrices, not \(shape) and \(other.shape)")
         if other.rank == 2 && rank > 2 {
-            precondition(!transposeSelf, "matmul: transposeSelf needs equal batch dimensions, got \(shape) and \(other.shape)")
+            require(!transposeSelf, "matmul: transposeSelf needs equal batch dimensions, got \(shape) and \(other.shape)")
             let rows = count / shape[rank - 1]
             let flat = reshaped([rows, shape[rank - 1]]).matmul(other, transposeOther: transposeOther)
             return flat.reshaped(Array(shape.dropLast()) + [flat.shape[1]])
         }
-        precondition(rank == other.rank && shape.dropLast(2) == other.shape.dropLast(2),
+        require(rank == other.rank && shape.dropLast(2) == other.shape.dropLast(2),
                      "matmul batch dimensions differ: \(shape) and \(other.shape)")
         let m = transposeSelf ? shape[rank - 1] : shape[rank - 2]
         let k = transposeSelf ? shape[rank - 2] : shape[rank - 1]
         let k2 = transposeOther ? other.shape[rank - 1] : other.shape[rank - 2]
         let n = transposeOther ? other.shape[rank - 2] : other.shape[rank - 1]
-        precondition(k == k2, "matmul inner dimensions differ: \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
+        require(k == k2, "matmul inner dimensions differ: \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
         let batch = shape.dropLast(2).reduce(1, *)
         let out = Tensor(uninitializedShape: Array(shape.dropLast(2)) + [m, n])
         let a = pointer, b = other.pointer, c = out.pointer
@@ -101,10 +101,10 @@ extension Tensor {
     /// One GEMM over all leading dimensions; the bias is written first and `sgemm`
     /// accumulates onto it.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(weight.rank == 2 && shape.last == weight.shape[1],
+        require(weight.rank == 2 && shape.last == weight.shape[1],
                      "linear: input \(shape) does not match weight \(weight.shape)")
         let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
-        if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) should be [\(outFeatures)]") }
+        if let bias { require(bias.shape == [outFeatures], "linear: bias \(bias.shape) should be [\(outFeatures)]") }
         let rows = count / max(inFeatures, 1)
         let out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outFeatures])
         let c = out.pointer

@@ -7,8 +7,8 @@ extension Tensor {
     /// weight and bias gradients from fixed blocks of rows summed in a fixed order.
     public func layerNorm(weight: Tensor?, bias: Tensor?, epsilon: Float = 1e-5) -> Tensor {
         let n = shape.last ?? 1
-        if let weight { precondition(weight.shape == [n], "layerNorm: weight \(weight.shape) should be [\(n)]") }
-        if let bias { precondition(bias.shape == [n], "layerNorm: bias \(bias.shape) should be [\(n)]") }
+        if let weight { require(weight.shape == [n], "layerNorm: weight \(weight.shape) should be [\(n)]") }
+        if let bias { require(bias.shape == [n], "layerNorm: bias \(bias.shape) should be [\(n)]") }
         let rows = count / max(n, 1)
         let out = Tensor(uninitializedShape: shape)
         let statistics = Tensor(uninitializedShape: [rows, 2])   // mean, 1/σ
@@ -22,7 +22,7 @@ extension Tensor {
                 var i = 0
                 let vm = Vec(repeating: mean)
                 while i + 8 <= n { let d = load(xr + i) - vm; acc += d * d; i += 8 }
-                var variance = acc.sum()
+                var variance = horizontalSum(acc)
                 while i < n { let d = xr[i] - mean; variance += d * d; i += 1 }
                 variance /= Float(n)
                 let inverse = 1 / (variance + epsilon).squareRoot()
@@ -85,7 +85,7 @@ func layerNormBackward(input: Tensor, weight: Tensor?, statistics: Tensor, gradi
                     accGX = accGX.addingProduct(gh, xhat)
                     i += 8
                 }
-                var sumG = accG.sum(), sumGX = accGX.sum()
+                var sumG = horizontalSum(accG), sumGX = horizontalSum(accGX)
                 while i < n {
                     let xhat = (xr[i] - mean) * inverse
                     let gh = gr[i] * (w?[i] ?? 1)

@@ -151,7 +151,7 @@ extension Tensor {
     var i = 0
     while i + 16 <= n { a0 += load(p + i); a1 += load(p + i + 8); i += 16 }
     if i + 8 <= n { a0 += load(p + i); i += 8 }
-    var total = (a0 + a1).sum()
+    var total = horizontalSum(a0 + a1)
     while i < n { total += p[i]; i += 1 }
     return total
 }

@@ -22,7 +22,10 @@ struct BenchmarkTests {
             if which == "all" || which == "block" {
                 let raw = EngineBenchmark.sgemm(m: 2048, n: 2048, k: 512)
                 print("[bench] \(threads) threads: \(raw)")
+                let before = BufferPool.statistics
                 print("[bench] \(EngineBenchmark.transformerBlock(batch: 8, length: 256, width: 512, heads: 8))")
+                let after = BufferPool.statistics
+                print("[bench] buffer pool over 4 block steps: \(after.allocated - before.allocated) new buffers, \(after.reused - before.reused) reused")
             }
             if which == "all" || which == "ops" {
                 var generator = Engine.RandomGenerator(seed: 3)
@@ -37,7 +40,11 @@ struct BenchmarkTests {
                     print("[bench] \(threads) threads: \(name) \((ms * 100).rounded() / 100) ms wall (best), \((cpu * 100).rounded() / 100) ms CPU (mean)")
                 }
                 time("gelu 2048×2048") { _ = wide.gelu() }
-                time("gelu backward 2048×2048") { Engine.withGradients { wide.detached().gelu() }.sum().item }
+                let leaf = Tensor(copying: wide, requiresGrad: true)
+                time("gelu + sum forward and backward 2048×2048") {
+                    leaf.zeroGradient()
+                    Engine.withGradients { leaf.gelu().sum() }.backward()
+                }
                 time("add 2048×2048") { _ = wide + wide }
                 time("softmax 64×256×256") { _ = scores.softmax() }
                 time("layerNorm 2048×512") { _ = narrow.layerNorm(weight: weight, bias: weight) }
