@@ -45,7 +45,8 @@ import Synchronization
 /// - Layers: `layerNorm(weight:bias:epsilon:)`, `softmax`, `logSoftmax`,
 ///   `dropout(probability:generator:)`, `crossEntropy` and `binaryCrossEntropy` (weighted
 ///   means), and fused multi-head attention `attention(query:key:value:heads:causal:keyPaddingMask:)`
-///   / `attention(packedQKV:heads:causal:keyPaddingMask:)`; ``KVCache`` for incremental decoding.
+///   / `attention(packedQKV:heads:causal:keyPaddingMask:)` (optionally with fused dropout on
+///   the attention weights, `dropout:generator:`); ``KVCache`` for incremental decoding.
 ///
 /// ## Threads
 /// ``Engine/setThreadCount(_:)`` (default: all cores) sizes both the engine's

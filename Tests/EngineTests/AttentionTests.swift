@@ -54,6 +54,57 @@ private func Foundation_exp(_ x: Double) -> Double { exp(x) }
         }
     }
 
+    @Test(arguments: [(4, 6, 2), (50, 50, 64)])
+    func dropoutOnWeightsMatchesReferenceAndGradients(lq: Int, lk: Int, headWidth: Int) {
+        let heads = 2, width = heads * headWidth, batch = lq > 10 ? 1 : 2
+        let scale: Float = lq > 10 ? 0.5 : 1
+        let q = randomTensor([batch, lq, width], seed: 55, scale: scale)
+        let k = randomTensor([batch, lk, width], seed: 56, scale: scale)
+        let v = randomTensor([batch, lk, width], seed: 57)
+        var generator = Engine.RandomGenerator(seed: 9)
+        var copy = generator
+        let out = Tensor.attention(query: q, key: k, value: v, heads: heads, dropout: 0.3, generator: &generator).scalars
+        #expect(generator.counter == UInt64(batch * heads * lq * lk))
+        // Reference: the same weights, zeroed where the draw's uniform is below 0.3.
+        let keep = (0..<(batch * heads * lq * lk)).map { _ in Float(copy.next() >> 40) * 0x1p-24 >= 0.3 }
+        let qs = q.scalars, ks = k.scalars, vs = v.scalars
+        var worst = 0.0
+        for b in 0..<batch {
+            for h in 0..<heads {
+                for i in 0..<lq {
+                    var scores = (0..<lk).map { j in
+                        (0..<headWidth).reduce(0.0) { $0 + Double(qs[(b * lq + i) * width + h * headWidth + $1]) * Double(ks[(b * lk + j) * width + h * headWidth + $1]) } / Double(headWidth).squareRoot()
+                    }
+                    let m = scores.max()!
+                    scores = scores.map { Foundation.exp($0 - m) }
+                    let total = scores.reduce(0, +)
+                    for c in 0..<headWidth {
+                        var expected = 0.0
+                        for j in 0..<lk where keep[((b * heads + h) * lq + i) * lk + j] {
+                            expected += scores[j] / total / 0.7 * Double(vs[(b * lk + j) * width + h * headWidth + c])
+                        }
+                        worst = max(worst, abs(expected - Double(out[(b * lq + i) * width + h * headWidth + c])))
+                    }
+                }
+            }
+        }
+        #expect(worst < 1e-4)
+        checkGradients([q, k, v], elementStride: lq > 10 ? 97 : 1) { t in
+            var g = Engine.RandomGenerator(seed: 10)
+            return Tensor.attention(query: t[0], key: t[1], value: t[2], heads: heads, causal: true, dropout: 0.3, generator: &g)
+        }
+        var unused = Engine.RandomGenerator(seed: 11)
+        let none = Tensor.attention(query: q, key: k, value: v, heads: heads, dropout: 0, generator: &unused)
+        #expect(none.scalars == Tensor.attention(query: q, key: k, value: v, heads: heads).scalars)
+        if lq == lk {
+            let qkv = Tensor.concatenate([q, k, v], alongAxis: 2)
+            var g1 = Engine.RandomGenerator(seed: 12), g2 = Engine.RandomGenerator(seed: 12)
+            let packed = Tensor.attention(packedQKV: qkv, heads: heads, dropout: 0.3, generator: &g1)
+            let separate = Tensor.attention(query: q, key: k, value: v, heads: heads, dropout: 0.3, generator: &g2)
+            #expect(packed.scalars == separate.scalars)
+        }
+    }
+
     @Test func fullyMaskedQueryGivesZeros() {
         let q = randomTensor([1, 2, 4], seed: 43), k = randomTensor([1, 3, 4], seed: 44)
         let out = Tensor.attention(query: q, key: k, value: k, heads: 1, keyPaddingMask: [true, true, true])
