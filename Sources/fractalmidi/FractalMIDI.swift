@@ -11,7 +11,7 @@ struct FractalMIDI: ParsableCommand {
         commandName: "fractalmidi",
         abstract: "Learn piano music from MIDI files and write new music with a fractal generative model.",
         version: "0.1.0",
-        subcommands: [InfoCommand.self, RollCommand.self, PlanCommand.self, DataCommand.self, BenchCommand.self]
+        subcommands: [InfoCommand.self, RollCommand.self, PlanCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self]
     )
 
     static func main() {
