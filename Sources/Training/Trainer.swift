@@ -204,7 +204,7 @@ public final class Trainer {
                 try validateAndRecord()
             }
             if step % max(1, logging.logImagesEveryNSteps) == 0 {
-                try writePreviews()
+                writePreviews()
             }
             if step % max(1, logging.checkpointEveryNSteps) == 0 {
                 try saveCheckpoint()
@@ -257,18 +257,20 @@ public final class Trainer {
         }
     }
 
-    private func writePreviews() throws(TrainerError) {
+    /// Samples and writes the previews of this step. A failure is reported and training goes on.
+    private func writePreviews() {
         guard let sampler = model as? any PreviewableModel, config.logging.numImagesToLog > 0 else { return }
         let folder = run.appendingPathComponent(PreviewWriter.folderName, isDirectory: true)
         model.setTraining(false)
         defer { model.setTraining(true) }
-        let rolls = Engine.withoutGradients {
-            sampler.samplePreviews(count: config.logging.numImagesToLog, seed: randomSeed ^ UInt64(step))
-        }
         do {
+            let rolls = try Engine.withoutGradients {
+                try sampler.samplePreviews(count: config.logging.numImagesToLog, settings: config.sampling,
+                                           seed: randomSeed ^ UInt64(step))
+            }
             try PreviewWriter(folder: folder).write(rolls, step: step)
         } catch {
-            throw .checkpoint(error)
+            progress.note("step \(step): no preview (\(error))")
         }
     }
 
