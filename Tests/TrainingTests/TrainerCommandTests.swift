@@ -1,0 +1,91 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `fractalmidi train` run as a subprocess: signals, resuming, one-line errors.
+@Suite("fractalmidi train", .serialized)
+struct TrainerCommandTests {
+    /// The arguments of a tiny-model run on the CI subset into `run`, caching in `cache`.
+    static func trainArguments(run: URL, cache: URL, maxSteps: Int) -> [String] {
+        ["train", "--config", SharedData.repositoryRoot.appendingPathComponent("config/train_tiny.yaml").path,
+         "--run", run.path, "--train-data", SharedData.url("pop909/ci_mini.txt").path, "--max-steps", String(maxSteps),
+         "--set", "data.cache_dir=\"\(cache.path)\"", "--set", "logging.log_every_n_steps=1", "--threads", "1"]
+    }
+
+    /// Starts `fractalmidi` with `arguments`, output to files in `folder`.
+    static func start(_ arguments: [String], in folder: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = try CommandLineTool().executable
+        process.arguments = arguments
+        process.currentDirectoryURL = SharedData.repositoryRoot
+        process.standardInput = FileHandle.nullDevice
+        let output = folder.appendingPathComponent("output-\(UUID().uuidString).txt")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// Waits until the log of `run` has more than `lines` lines (or the process ends, or 120 s pass).
+    static func waitForLog(of run: URL, beyond lines: Int, while process: Process) -> Bool {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && process.isRunning {
+            let text = (try? String(contentsOf: run.appendingPathComponent("log.jsonl"), encoding: .utf8)) ?? ""
+            if text.split(separator: "\n").count > lines { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
+    @Test("SIGINT and SIGTERM write a checkpoint and exit with 130 and 143; --resume continues from it",
+          .enabled(if: SharedData.shouldRun))
+    func signals() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let run = folder.url.appendingPathComponent("run"), cache = folder.url.appendingPathComponent("cache")
+
+        let first = try Self.start(Self.trainArguments(run: run, cache: cache, maxSteps: 100_000), in: folder.url)
+        #expect(Self.waitForLog(of: run, beyond: 0, while: first))
+        first.interrupt()
+        first.waitUntilExit()
+        #expect(first.terminationReason == .exit)
+        #expect(first.terminationStatus == 130)
+        let stoppedAt = try latestStep(of: run)
+        #expect(stoppedAt >= 1)
+
+        let second = try Self.start(["train", "--resume", run.path, "--max-steps", "100000"], in: folder.url)
+        #expect(Self.waitForLog(of: run, beyond: stoppedAt, while: second))
+        second.terminate()
+        second.waitUntilExit()
+        #expect(second.terminationReason == .exit)
+        #expect(second.terminationStatus == 143)
+        #expect(try latestStep(of: run) > stoppedAt)
+    }
+
+    @Test("resuming from a folder without a checkpoint, or without any configuration, is a one-line error")
+    func errors() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let tool = try CommandLineTool()
+        let missing = folder.url.appendingPathComponent("missing")
+        let resumed = try tool.run(["train", "--resume", missing.path])
+        #expect(resumed.status == 1)
+        #expect(resumed.standardError == "fractalmidi: \(missing.path): no checkpoint there (a checkpoint folder holds state.json, "
+            + "a run folder checkpoints/latest); check the path or train first with `fractalmidi train --run \(missing.path)`\n")
+        let bare = try tool.run(["train", "--run", folder.url.path])
+        #expect(bare.status == 1)
+        #expect(bare.standardError == "fractalmidi: give a configuration with --config FILE (e.g. config/train_tiny.yaml), or --resume RUN to continue a run\n")
+    }
+
+    /// The step of the latest checkpoint of `run`, read from its state.json.
+    func latestStep(of run: URL) throws -> Int {
+        let checkpoints = run.appendingPathComponent("checkpoints")
+        let name = try String(contentsOf: checkpoints.appendingPathComponent("latest"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let data = try Data(contentsOf: checkpoints.appendingPathComponent(name).appendingPathComponent("state.json"))
+        let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try #require(object["step"] as? Int)
+    }
+}
