@@ -50,6 +50,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of MIDI parsing, the engine and the model.",
-        subcommands: [BenchMIDICommand.self, BenchDataCommand.self, BenchEngineCommand.self]
+        subcommands: [BenchMIDICommand.self, BenchDataCommand.self, BenchEngineCommand.self, BenchModelCommand.self]
     )
 }
