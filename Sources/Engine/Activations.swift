@@ -94,8 +94,8 @@ func geluBackward(_ x: Tensor, _ g: Tensor) -> Tensor {
     if n >= 8 {
         var m = load(p)
         i = 8
-        while i + 8 <= n { m = pointwiseMax(m, load(p + i)); i += 8 }
-        best = m.max()
+        while i + 8 <= n { let v = load(p + i); m.replace(with: v, where: v .> m); i += 8 }
+        best = horizontalMax(m)
     }
     while i < n { best = max(best, p[i]); i += 1 }
     return best
@@ -106,7 +106,7 @@ func geluBackward(_ x: Tensor, _ g: Tensor) -> Tensor {
     var i = 0
     while i + 16 <= n { a0 += load(a + i) * load(b + i); a1 += load(a + i + 8) * load(b + i + 8); i += 16 }
     if i + 8 <= n { a0 += load(a + i) * load(b + i); i += 8 }
-    var total = (a0 + a1).sum()
+    var total = horizontalSum(a0 + a1)
     while i < n { total += a[i] * b[i]; i += 1 }
     return total
 }
@@ -123,7 +123,7 @@ func geluBackward(_ x: Tensor, _ g: Tensor) -> Tensor {
     var i = 0
     let vm = Vec(repeating: m)
     while i + 8 <= n { let e = fastExp(load(x + i) - vm); store(e, y + i); total += e; i += 8 }
-    var sum = total.sum()
+    var sum = horizontalSum(total)
     while i < n { let e = fastExp(x[i] - m); y[i] = e; sum += e; i += 1 }
     let inverse = 1 / sum
     i = 0
@@ -142,7 +142,7 @@ func geluBackward(_ x: Tensor, _ g: Tensor) -> Tensor {
     var i = 0
     let vm = Vec(repeating: m)
     while i + 8 <= n { total += fastExp(load(x + i) - vm); i += 8 }
-    var sum = total.sum()
+    var sum = horizontalSum(total)
     while i < n { sum += fastExp(x[i] - m); i += 1 }
     let shift = m + scalarLog(sum)
     i = 0

@@ -21,6 +21,10 @@ struct AttentionLayout {
     let causal: Bool
     /// `batch × keyLength` flags, true where the key is padding (ignored).
     let keyPadding: [Bool]?
+    /// Dropout on the attention weights: probability, and the random stream's seed and
+    /// first draw (draw `first + ((b·heads + h)·queryLength + i)·keyLength + j` decides
+    /// weight (i, j) of sequence b, head h).
+    var dropout: (probability: Float, seed: UInt64, first: UInt64)? = nil
     var scale: Float { 1 / Float(headDimension).squareRoot() }
 
     /// Sequences this short are handled with SIMD loops in L1 instead of `sgemm`.
@@ -29,7 +33,7 @@ struct AttentionLayout {
     /// The number of keys query `i` may see before padding (causal attention aligns the
     /// queries with the last `queryLength` keys).
     @inline(__always) func visibleKeys(_ i: Int) -> Int {
-        causal ? min(keyLength, keyLength - queryLength + i + 1) : keyLength
+        causal ? max(0, min(keyLength, keyLength - queryLength + i + 1)) : keyLength
     }
 }
 
@@ -42,10 +46,11 @@ extension AttentionLayout {
         let work = scores * headDimension * 4
         let run = {
             Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
-                let scratch = probabilities == nil ? Storage(count: scores) : nil
+                let scratch = Storage(count: 2 * scores + transposeScratch)
                 for unit in range {
-                    let p = probabilities.map { $0 + unit * scores } ?? scratch!.pointer
-                    forwardUnit(b: unit / heads, h: unit % heads, p: p)
+                    let p = probabilities.map { $0 + unit * scores } ?? scratch.pointer
+                    forwardUnit(b: unit / heads, h: unit % heads, p: p, dropped: scratch.pointer + scores,
+                                transposed: scratch.pointer + 2 * scores)
                 }
                 withExtendedLifetime(scratch) {}
             }
@@ -53,14 +58,29 @@ extension AttentionLayout {
         if usesSmallKernel { run() } else { Engine.withSingleThreadedBLAS(run) }
     }
 
-    private func forwardUnit(b: Int, h: Int, p: UnsafeMutablePointer<Float>) {
+    /// Writes `source ⊙ mask / (1 − p)` for the dropout mask of (b, h) into `target`.
+    @inline(__always)
+    private func applyDropout(unit: Int, _ source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+        guard let dropout else { return }
+        let scores = queryLength * keyLength
+        let base = dropout.first &+ UInt64(unit * scores)
+        let keep = 1 / (1 - dropout.probability)
+        for e in 0..<scores {
+            let u = Engine.RandomGenerator.unitFloat(Engine.RandomGenerator.bits(seed: dropout.seed, index: base &+ UInt64(e)))
+            target[e] = u < dropout.probability ? 0 : source[e] * keep
+        }
+    }
+
+    /// Floats of scratch the small kernels need to transpose one operand.
+    var transposeScratch: Int { usesSmallKernel ? headDimension * ((max(queryLength, keyLength) + 7) & ~7) : 0 }
+
+    private func forwardUnit(b: Int, h: Int, p: UnsafeMutablePointer<Float>, dropped: UnsafeMutablePointer<Float>,
+                             transposed: UnsafeMutablePointer<Float>) {
         let d = headDimension
         let q = query.head(b, h, d), k = key.head(b, h, d), v = value.head(b, h, d), o = output.head(b, h, d)
         if usesSmallKernel {
-            for i in 0..<queryLength {
-                let qi = q + i * query.rowStride
-                for j in 0..<visibleKeys(i) { p[i * keyLength + j] = scale * dotContiguous(qi, k + j * key.rowStride, d) }
-            }
+            smallProductTransposed(q, query.rowStride, k, key.rowStride, m: queryLength, n: keyLength, d: d,
+                                   alpha: scale, p, keyLength, scratch: transposed)
         } else {
             sgemm(transposeA: false, transposeB: true, m: queryLength, n: keyLength, k: d, alpha: scale,
                   a: q, lda: query.rowStride, b: k, ldb: key.rowStride, c: p, ldc: keyLength)
@@ -74,18 +94,15 @@ extension AttentionLayout {
             }
             softmaxRow(row, row, keyLength)
         }
+        // The weights that multiply the values: p itself, or p with dropout applied.
+        let weights = dropout == nil ? p : dropped
+        applyDropout(unit: b * heads + h, p, dropped)
         if usesSmallKernel {
-            for i in 0..<queryLength {
-                let oi = o + i * output.rowStride
-                oi.update(repeating: 0, count: d)
-                let row = p + i * keyLength
-                for j in 0..<visibleKeys(i) where row[j] != 0 {
-                    axpy(row[j], v + j * value.rowStride, oi, d)
-                }
-            }
+            smallWeightedRows(weights, wRow: keyLength, wColumn: 1, v, value.rowStride,
+                              m: queryLength, n: keyLength, d: d, alpha: 1, o, output.rowStride)
         } else {
             sgemm(transposeA: false, transposeB: false, m: queryLength, n: d, k: keyLength,
-                  a: p, lda: keyLength, b: v, ldb: value.rowStride, c: o, ldc: output.rowStride)
+                  a: weights, lda: keyLength, b: v, ldb: value.rowStride, c: o, ldc: output.rowStride)
         }
     }
 
@@ -99,9 +116,10 @@ extension AttentionLayout {
         let work = scores * headDimension * 8
         let run = {
             Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
-                let scratch = Storage(count: scores)
+                let scratch = Storage(count: 2 * scores + transposeScratch)
                 for unit in range {
                     backwardUnit(b: unit / heads, h: unit % heads, p: probabilities + unit * scores, dp: scratch.pointer,
+                                 dropped: scratch.pointer + scores, transposed: scratch.pointer + 2 * scores,
                                  go: gradientOutput, gq: gradientQuery, gk: gradientKey, gv: gradientValue)
                 }
                 withExtendedLifetime(scratch) {}
@@ -111,27 +129,27 @@ extension AttentionLayout {
     }
 
     private func backwardUnit(b: Int, h: Int, p: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>,
-                              go: Operand, gq: Operand, gk: Operand, gv: Operand) {
+                              dropped: UnsafeMutablePointer<Float>, transposed: UnsafeMutablePointer<Float>, go: Operand, gq: Operand, gk: Operand, gv: Operand) {
         let d = headDimension
         let q = query.head(b, h, d), k = key.head(b, h, d), v = value.head(b, h, d)
         let dO = go.head(b, h, d), dQ = gq.head(b, h, d), dK = gk.head(b, h, d), dV = gv.head(b, h, d)
+        let unit = b * heads + h
+        let weights = dropout == nil ? p : dropped
+        applyDropout(unit: unit, p, dropped)
         if usesSmallKernel {
-            // dV = Pᵀ dO and dP = dO Vᵀ
-            for j in 0..<keyLength { (dV + j * gv.rowStride).update(repeating: 0, count: d) }
-            for i in 0..<queryLength {
-                let doi = dO + i * go.rowStride
-                for j in 0..<visibleKeys(i) {
-                    let pij = p[i * keyLength + j]
-                    if pij != 0 { axpy(pij, doi, dV + j * gv.rowStride, d) }
-                    dp[i * keyLength + j] = dotContiguous(doi, v + j * value.rowStride, d)
-                }
-            }
+            // dV = P'ᵀ dO and dP' = dO Vᵀ (P' = P with dropout applied, if any)
+            smallWeightedRows(weights, wRow: 1, wColumn: keyLength, dO, go.rowStride,
+                              m: keyLength, n: queryLength, d: d, alpha: 1, dV, gv.rowStride)
+            smallProductTransposed(dO, go.rowStride, v, value.rowStride, m: queryLength, n: keyLength, d: d,
+                                   alpha: 1, dp, keyLength, scratch: transposed)
         } else {
             sgemm(transposeA: true, transposeB: false, m: keyLength, n: d, k: queryLength,
-                  a: p, lda: keyLength, b: dO, ldb: go.rowStride, c: dV, ldc: gv.rowStride)
+                  a: weights, lda: keyLength, b: dO, ldb: go.rowStride, c: dV, ldc: gv.rowStride)
             sgemm(transposeA: false, transposeB: true, m: queryLength, n: keyLength, k: d,
                   a: dO, lda: go.rowStride, b: v, ldb: value.rowStride, c: dp, ldc: keyLength)
         }
+        // Through dropout: dP = dP' ⊙ mask / (1 − p).
+        applyDropout(unit: unit, dp, dp)
         // dS = P ⊙ (dP − Σⱼ P ⊙ dP), in place in dp; hidden keys have P = 0 and get dS = 0.
         for i in 0..<queryLength {
             let visible = visibleKeys(i)
@@ -142,19 +160,10 @@ extension AttentionLayout {
         }
         if usesSmallKernel {
             // dQ = scale · dS K and dK = scale · dSᵀ Q
-            for j in 0..<keyLength { (dK + j * gk.rowStride).update(repeating: 0, count: d) }
-            for i in 0..<queryLength {
-                let dqi = dQ + i * gq.rowStride
-                dqi.update(repeating: 0, count: d)
-                let qi = q + i * query.rowStride
-                for j in 0..<visibleKeys(i) {
-                    let s = dp[i * keyLength + j] * scale
-                    if s != 0 {
-                        axpy(s, k + j * key.rowStride, dqi, d)
-                        axpy(s, qi, dK + j * gk.rowStride, d)
-                    }
-                }
-            }
+            smallWeightedRows(dp, wRow: keyLength, wColumn: 1, k, key.rowStride,
+                              m: queryLength, n: keyLength, d: d, alpha: scale, dQ, gq.rowStride)
+            smallWeightedRows(dp, wRow: 1, wColumn: keyLength, q, query.rowStride,
+                              m: keyLength, n: queryLength, d: d, alpha: scale, dK, gk.rowStride)
         } else {
             sgemm(transposeA: false, transposeB: false, m: queryLength, n: d, k: keyLength, alpha: scale,
                   a: dp, lda: keyLength, b: k, ldb: key.rowStride, c: dQ, ldc: gq.rowStride)
@@ -164,12 +173,12 @@ extension AttentionLayout {
     }
 }
 
-/// y += a · x over `n` floats.
-@inline(__always) func axpy(_ a: Float, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    let va = Vec(repeating: a)
-    var i = 0
-    while i + 8 <= n { store(load(y + i) + va * load(x + i), y + i); i += 8 }
-    while i < n { y[i] += a * x[i]; i += 1 }
+/// Reserves the draws of an attention dropout mask (nil when there is no dropout).
+private func dropoutStream(_ probability: Float?, _ generator: UnsafeMutablePointer<Engine.RandomGenerator>?,
+                           draws: Int) -> (probability: Float, seed: UInt64, first: UInt64)? {
+    guard let probability, let generator, probability > 0 else { return nil }
+    require(probability < 1, "attention dropout \(probability) must be in [0, 1)")
+    return (probability, generator.pointee.seed, generator.pointee.reserve(draws))
 }
 
 extension Tensor {
@@ -186,19 +195,40 @@ extension Tensor {
     /// - Returns: `[batch, queryLength, heads · d]`. A query that sees no key gets zeros.
     public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int,
                                  causal: Bool = false, keyPaddingMask: [Bool]? = nil) -> Tensor {
-        precondition(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention needs [batch, length, width] tensors")
-        precondition(key.shape == value.shape, "attention: key \(key.shape) and value \(value.shape) differ")
+        fusedAttention(query: query, key: key, value: value, heads: heads, causal: causal,
+                       keyPaddingMask: keyPaddingMask, dropout: nil, generator: nil)
+    }
+
+    /// ``attention(query:key:value:heads:causal:keyPaddingMask:)`` with dropout on the
+    /// attention weights (training): each weight is zeroed with probability `dropout` and
+    /// the survivors scaled by `1 / (1 − dropout)`, fused into the kernel. The mask uses
+    /// `batch · heads · queryLength · keyLength` draws of `generator`, in that row-major
+    /// order; weight (b, h, i, j) is kept when its draw's uniform (top 24 bits / 2²⁴) is at
+    /// least `dropout`.
+    public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int,
+                                 causal: Bool = false, keyPaddingMask: [Bool]? = nil,
+                                 dropout: Float, generator: inout Engine.RandomGenerator) -> Tensor {
+        fusedAttention(query: query, key: key, value: value, heads: heads, causal: causal,
+                       keyPaddingMask: keyPaddingMask, dropout: dropout, generator: &generator)
+    }
+
+    private static func fusedAttention(query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool,
+                                       keyPaddingMask: [Bool]?, dropout: Float?,
+                                       generator: UnsafeMutablePointer<Engine.RandomGenerator>?) -> Tensor {
+        require(query.rank == 3 && key.rank == 3 && value.rank == 3, "attention needs [batch, length, width] tensors")
+        require(key.shape == value.shape, "attention: key \(key.shape) and value \(value.shape) differ")
         let (batch, queryLength, width) = (query.shape[0], query.shape[1], query.shape[2])
-        precondition(key.shape[0] == batch && key.shape[2] == width, "attention: query \(query.shape) and key \(key.shape) do not match")
-        precondition(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
+        require(key.shape[0] == batch && key.shape[2] == width, "attention: query \(query.shape) and key \(key.shape) do not match")
+        require(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
         let keyLength = key.shape[1]
-        if let keyPaddingMask { precondition(keyPaddingMask.count == batch * keyLength, "attention: key padding mask needs \(batch * keyLength) flags") }
+        if let keyPaddingMask { require(keyPaddingMask.count == batch * keyLength, "attention: key padding mask needs \(batch * keyLength) flags") }
         let out = Tensor(uninitializedShape: [batch, queryLength, width])
         func operand(_ t: Tensor) -> AttentionLayout.Operand { .init(base: t.pointer, batchStride: t.shape[1] * width, rowStride: width) }
-        let layout = AttentionLayout(batch: batch, heads: heads, headDimension: width / heads,
+        var layout = AttentionLayout(batch: batch, heads: heads, headDimension: width / heads,
                                      queryLength: queryLength, keyLength: keyLength,
                                      query: operand(query), key: operand(key), value: operand(value), output: operand(out),
                                      causal: causal, keyPadding: keyPaddingMask)
+        layout.dropout = dropoutStream(dropout, generator, draws: batch * heads * queryLength * keyLength)
         let recording = Engine.isRecording && (query.needsGradient || key.needsGradient || value.needsGradient)
         let probabilities = recording ? Tensor(uninitializedShape: [batch, heads, queryLength, keyLength]) : nil
         layout.forward(probabilities: probabilities?.pointer)
@@ -218,19 +248,34 @@ extension Tensor {
     /// `3 · width` outputs). Same semantics as ``attention(query:key:value:heads:causal:keyPaddingMask:)``,
     /// without splitting the projection into three copies.
     public static func attention(packedQKV: Tensor, heads: Int, causal: Bool = false, keyPaddingMask: [Bool]? = nil) -> Tensor {
-        precondition(packedQKV.rank == 3 && packedQKV.shape[2] % 3 == 0, "attention: packed projection \(packedQKV.shape) should be [batch, length, 3·width]")
+        fusedAttention(packedQKV: packedQKV, heads: heads, causal: causal, keyPaddingMask: keyPaddingMask,
+                       dropout: nil, generator: nil)
+    }
+
+    /// ``attention(packedQKV:heads:causal:keyPaddingMask:)`` with dropout on the attention
+    /// weights, drawn as in ``attention(query:key:value:heads:causal:keyPaddingMask:dropout:generator:)``.
+    public static func attention(packedQKV: Tensor, heads: Int, causal: Bool = false, keyPaddingMask: [Bool]? = nil,
+                                 dropout: Float, generator: inout Engine.RandomGenerator) -> Tensor {
+        fusedAttention(packedQKV: packedQKV, heads: heads, causal: causal, keyPaddingMask: keyPaddingMask,
+                       dropout: dropout, generator: &generator)
+    }
+
+    private static func fusedAttention(packedQKV: Tensor, heads: Int, causal: Bool, keyPaddingMask: [Bool]?,
+                                       dropout: Float?, generator: UnsafeMutablePointer<Engine.RandomGenerator>?) -> Tensor {
+        require(packedQKV.rank == 3 && packedQKV.shape[2] % 3 == 0, "attention: packed projection \(packedQKV.shape) should be [batch, length, 3·width]")
         let (batch, length, width) = (packedQKV.shape[0], packedQKV.shape[1], packedQKV.shape[2] / 3)
-        precondition(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
-        if let keyPaddingMask { precondition(keyPaddingMask.count == batch * length, "attention: key padding mask needs \(batch * length) flags") }
+        require(heads > 0 && width % heads == 0, "attention: width \(width) is not divisible by \(heads) heads")
+        if let keyPaddingMask { require(keyPaddingMask.count == batch * length, "attention: key padding mask needs \(batch * length) flags") }
         let out = Tensor(uninitializedShape: [batch, length, width])
         func packed(_ t: Tensor, _ part: Int) -> AttentionLayout.Operand {
             .init(base: t.pointer + part * width, batchStride: length * 3 * width, rowStride: 3 * width)
         }
-        let layout = AttentionLayout(batch: batch, heads: heads, headDimension: width / heads,
+        var layout = AttentionLayout(batch: batch, heads: heads, headDimension: width / heads,
                                      queryLength: length, keyLength: length,
                                      query: packed(packedQKV, 0), key: packed(packedQKV, 1), value: packed(packedQKV, 2),
                                      output: .init(base: out.pointer, batchStride: length * width, rowStride: width),
                                      causal: causal, keyPadding: keyPaddingMask)
+        layout.dropout = dropoutStream(dropout, generator, draws: batch * heads * length * length)
         let recording = Engine.isRecording && packedQKV.needsGradient
         let probabilities = recording ? Tensor(uninitializedShape: [batch, heads, length, length]) : nil
         layout.forward(probabilities: probabilities?.pointer)

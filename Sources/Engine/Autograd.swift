@@ -37,7 +37,7 @@ extension Tensor {
     /// Gradients accumulate across calls; clear them with ``zeroGradient()``. The tape is
     /// kept, so calling `backward()` twice adds the gradient twice.
     public func backward() {
-        precondition(count == 1, "backward() needs a one-element loss, not shape \(shape)")
+        require(count == 1, "backward() needs a one-element loss, not shape \(shape)")
         if requiresGrad { accumulateLeafGradient(Tensor(shape: shape, repeating: 1)) }
         guard record != nil else { return }
 
@@ -62,7 +62,7 @@ extension Tensor {
                 let inputGradients = record.backward(gradient)
                 for (input, inputGradient) in zip(record.inputs, inputGradients) {
                     guard let inputGradient, input.needsGradient else { continue }
-                    precondition(inputGradient.shape == input.shape,
+                    require(inputGradient.shape == input.shape,
                                  "internal: gradient shape \(inputGradient.shape) for input \(input.shape)")
                     if input.record != nil {
                         let key = ObjectIdentifier(input)

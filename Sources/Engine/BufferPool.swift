@@ -6,10 +6,14 @@ import Synchronization
 /// Requests are rounded up to a size class (four classes per power of two, so at most 25%
 /// of a buffer is unused) and served from that class's free list. Buffers come back when
 /// their ``Storage`` is released. The pool keeps at most ``BufferPool/retainedLimitBytes``
-/// of free buffers; beyond that they are freed.
+/// of free buffers; beyond that they are freed. ``drain()`` frees them all.
 public enum BufferPool {
-    /// The most memory (in bytes) the pool keeps in its free lists.
-    public static let retainedLimitBytes = 4 << 30
+    /// The most memory (in bytes) the pool keeps in its free lists (default 4 GiB). A
+    /// training step whose buffers fit under it allocates nothing after the first step.
+    public static var retainedLimitBytes: Int {
+        get { state.withLock { $0.limit } }
+        set { state.withLock { $0.limit = max(0, newValue) } }
+    }
 
     /// Counters describing how the pool has been used (for tests and benchmarks).
     public struct Statistics: Sendable, Equatable {
@@ -36,6 +40,7 @@ public enum BufferPool {
     private struct State: ~Copyable {
         var free: [Int: [UInt]] = [:]   // size class → addresses of free buffers
         var statistics = Statistics()
+        var limit = 4 << 30
     }
 
     private static let state = Mutex(State())
@@ -66,7 +71,7 @@ public enum BufferPool {
     static func give(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         let address = UInt(bitPattern: pointer)
         let kept = state.withLock { state in
-            guard state.statistics.retainedBytes + capacity * 4 <= retainedLimitBytes else { return false }
+            guard state.statistics.retainedBytes + capacity * 4 <= state.limit else { return false }
             state.free[capacity, default: []].append(address)
             state.statistics.retainedBytes += capacity * 4
             return true

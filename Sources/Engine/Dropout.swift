@@ -6,7 +6,7 @@ extension Tensor {
     /// generator state gives the same mask at any thread count). A probability of 0 returns
     /// the input unchanged.
     public func dropout(probability: Float, generator: inout Engine.RandomGenerator) -> Tensor {
-        precondition(probability >= 0 && probability < 1, "dropout probability \(probability) must be in [0, 1)")
+        require(probability >= 0 && probability < 1, "dropout probability \(probability) must be in [0, 1)")
         if probability == 0 { return self }
         let mask = Tensor(uninitializedShape: shape)
         let first = generator.reserve(count)

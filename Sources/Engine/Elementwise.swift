@@ -39,7 +39,7 @@ struct BroadcastLayout {
         let paddedB = Array(repeating: 1, count: rank - b.count) + b
         var shape: [Int] = []
         for (x, y) in zip(paddedA, paddedB) {
-            precondition(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
+            require(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
             shape.append(x == 1 ? y : x)
         }
         self.shape = shape
@@ -144,7 +144,7 @@ extension Tensor {
 
     /// Adds `other` (same shape) into this tensor's storage.
     func addInPlace(_ other: Tensor) {
-        precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
+        require(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
         let p = pointer, q = other.pointer
         Engine.parallelChunks((count + 7) / 8, grain: Engine.elementwiseGrain / 8) { range in
             let end = min(count, range.upperBound * 8)

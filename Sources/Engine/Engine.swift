@@ -31,18 +31,43 @@ import Synchronization
 ///
 /// ``Engine/withoutGradients(_:)`` suspends recording inside a gradient scope.
 ///
+/// ## Ops (each with its backward)
+/// - Products: ``Tensor/matmul(_:transposeSelf:transposeOther:)`` (2-D, batched, or a batch
+///   of rows times one matrix as a single GEMM; transposes are `sgemm` flags),
+///   ``Tensor/linear(weight:bias:)`` (PyTorch's `[out, in]` weight, bias written before the
+///   GEMM accumulates onto it).
+/// - Arithmetic with NumPy broadcasting: `+ - * /` between tensors and with scalars,
+///   `scaled(by:)`, `squared()`, `exp()`, `log()`, `relu()`, `sigmoid()`, `gelu()` (exact erf form).
+/// - Reductions: `sum`/`mean` over axes or all elements.
+/// - Shapes: `reshaped` (free), `permuted`, `transposed`, `sliced(alongAxis:_:)`,
+///   `concatenate(_:alongAxis:)`, `expanded(to:)`.
+/// - Indexing: `indexSelect`, `scatterAdd` (index-add), `embedding`, `maskedFill`, `select(where:_:_:)`.
+/// - Layers: `layerNorm(weight:bias:epsilon:)`, `softmax`, `logSoftmax`,
+///   `dropout(probability:generator:)`, `crossEntropy` and `binaryCrossEntropy` (weighted
+///   means), and fused multi-head attention `attention(query:key:value:heads:causal:keyPaddingMask:)`
+///   / `attention(packedQKV:heads:causal:keyPaddingMask:)` (optionally with fused dropout on
+///   the attention weights, `dropout:generator:`); ``KVCache`` for incremental decoding.
+///
 /// ## Threads
 /// ``Engine/setThreadCount(_:)`` (default: all cores) sizes both the engine's
 /// ``ThreadPool`` (elementwise, reduction, normalisation and attention kernels) and
 /// OpenBLAS. The two never oversubscribe: large GEMMs run on OpenBLAS's threads from the
 /// calling thread, and kernels that call `sgemm` from inside the pool (attention over
-/// longer sequences) switch OpenBLAS to one thread for the duration.
+/// longer sequences, batched small products) switch OpenBLAS to one thread meanwhile.
+/// Attention over short sequences never calls `sgemm`: a register-blocked SIMD kernel
+/// handles each (sequence, head) in L1, in parallel over the batch.
 ///
 /// Results are deterministic: every kernel partitions its work so that each output element
 /// is computed by one thread in a fixed order, and reductions across rows use fixed-size
-/// blocks combined in a fixed order. The same inputs, seeds and thread count give
-/// bit-identical results (and all Swift kernels give the same bits at any thread count;
-/// only OpenBLAS may depend on its thread count).
+/// blocks combined in a fixed order (no atomic float accumulation). The same inputs, seeds
+/// and thread count give bit-identical results (all Swift kernels give the same bits at any
+/// thread count; only OpenBLAS may depend on its thread count).
+///
+/// ## Randomness, memory and speed
+/// ``Engine/RandomGenerator`` is the seedable, counter-based generator for initialisation,
+/// dropout and sampling. ``BufferPool`` holds released buffers for reuse and reports how
+/// often it reused one. ``EngineBenchmark`` times the standard workloads (raw `sgemm`,
+/// `linear`, a transformer block forward and backward).
 public enum Engine {
     /// The number of threads the engine and OpenBLAS use.
     public static var threadCount: Int { sharedPool.withLock { $0.threadCount } }

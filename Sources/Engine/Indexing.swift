@@ -6,7 +6,7 @@ extension Tensor {
     public func indexSelect(alongAxis axis: Int, indices: [Int32]) -> Tensor {
         let axis = self.axis(axis)
         let size = shape[axis]
-        for i in indices { precondition(i >= 0 && Int(i) < size, "indexSelect: index \(i) outside 0..<\(size)") }
+        for i in indices { require(i >= 0 && Int(i) < size, "indexSelect: index \(i) outside 0..<\(size)") }
         var outShape = shape
         outShape[axis] = indices.count
         let out = Tensor(uninitializedShape: outShape)
@@ -32,8 +32,8 @@ extension Tensor {
         let axis = self.axis(axis)
         var expected = shape
         expected[axis] = indices.count
-        precondition(source.shape == expected, "scatterAdd: source \(source.shape) should be \(expected)")
-        for i in indices { precondition(i >= 0 && Int(i) < shape[axis], "scatterAdd: index \(i) outside 0..<\(shape[axis])") }
+        require(source.shape == expected, "scatterAdd: source \(source.shape) should be \(expected)")
+        for i in indices { require(i >= 0 && Int(i) < shape[axis], "scatterAdd: index \(i) outside 0..<\(shape[axis])") }
         let out = Tensor(copying: self).accumulating(source, alongAxis: axis, at: indices)
         return Tensor.record(out, inputs: [self, source]) { g in
             [g, source.needsGradient ? g.indexSelect(alongAxis: axis, indices: indices) : nil]
@@ -43,8 +43,8 @@ extension Tensor {
     /// Rows of this `[vocabulary, width]` table for each index; the result has shape
     /// `indexShape + [width]`.
     public func embedding(indices: [Int32], indexShape: [Int]) -> Tensor {
-        precondition(rank == 2, "embedding: table must be [vocabulary, width], not \(shape)")
-        precondition(indexShape.reduce(1, *) == indices.count, "embedding: \(indices.count) indices do not fill \(indexShape)")
+        require(rank == 2, "embedding: table must be [vocabulary, width], not \(shape)")
+        require(indexShape.reduce(1, *) == indices.count, "embedding: \(indices.count) indices do not fill \(indexShape)")
         return indexSelect(alongAxis: 0, indices: indices).reshaped(indexShape + [shape[1]])
     }
 
@@ -77,7 +77,7 @@ extension Tensor {
     public func expanded(to target: [Int]) -> Tensor {
         if shape == target { return self }
         let out = broadcastBinary(AddOperation.self, Tensor.zeros(target), self)
-        precondition(out.shape == target, "cannot expand \(shape) to \(target)")
+        require(out.shape == target, "cannot expand \(shape) to \(target)")
         let original = shape
         return Tensor.record(out, inputs: [self]) { g in [g.summed(toShape: original)] }
     }

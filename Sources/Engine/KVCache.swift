@@ -23,7 +23,7 @@ public final class KVCache {
     /// Allocates room for `capacity` tokens of `batch` sequences with rows of `width`
     /// floats split into `heads` heads.
     public init(batch: Int, heads: Int, width: Int, capacity: Int) {
-        precondition(batch > 0 && capacity > 0 && heads > 0 && width % heads == 0,
+        require(batch > 0 && capacity > 0 && heads > 0 && width % heads == 0,
                      "KVCache: need batch, capacity > 0 and width \(width) divisible by heads \(heads)")
         self.batch = batch
         self.heads = heads
@@ -38,10 +38,10 @@ public final class KVCache {
 
     /// Appends the keys and values (each `[batch, newTokens, width]`) of the next tokens.
     public func append(key: Tensor, value: Tensor) {
-        precondition(key.shape == value.shape && key.rank == 3 && key.shape[0] == batch && key.shape[2] == width,
+        require(key.shape == value.shape && key.rank == 3 && key.shape[0] == batch && key.shape[2] == width,
                      "KVCache.append: key \(key.shape) and value \(value.shape) should be [\(batch), tokens, \(width)]")
         let tokens = key.shape[1]
-        precondition(length + tokens <= capacity, "KVCache.append: \(length + tokens) tokens exceed the capacity \(capacity)")
+        require(length + tokens <= capacity, "KVCache.append: \(length + tokens) tokens exceed the capacity \(capacity)")
         for (source, target) in [(key, keys), (value, values)] {
             copyBlocks(from: source.pointer, fromRow: tokens * width, fromOffset: 0,
                        to: target.pointer, toRow: capacity * width, toOffset: length * width,
@@ -54,10 +54,10 @@ public final class KVCache {
     /// over all cached tokens, causally. Returns `[batch, newTokens, width]`, equal to the
     /// corresponding rows of full causal attention over the whole sequence.
     public func attend(query: Tensor) -> Tensor {
-        precondition(query.rank == 3 && query.shape[0] == batch && query.shape[2] == width,
+        require(query.rank == 3 && query.shape[0] == batch && query.shape[2] == width,
                      "KVCache.attend: query \(query.shape) should be [\(batch), tokens, \(width)]")
         let tokens = query.shape[1]
-        precondition(tokens <= length, "KVCache.attend: \(tokens) queries but only \(length) cached tokens")
+        require(tokens <= length, "KVCache.attend: \(tokens) queries but only \(length) cached tokens")
         let out = Tensor(uninitializedShape: [batch, tokens, width])
         func cached(_ t: Tensor) -> AttentionLayout.Operand { .init(base: t.pointer, batchStride: capacity * width, rowStride: width) }
         let layout = AttentionLayout(

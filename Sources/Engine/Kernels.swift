@@ -45,21 +45,23 @@ extension Engine {
 }
 
 /// Vectorised e^x (Cephes' single-precision polynomial, relative error ≈ 2 ulp; inputs
-/// below −87.3 give 0, above 88.7 give +inf).
-@inline(__always) func fastExp(_ x: Vec) -> Vec {
-    let clamped = x.clamped(lowerBound: Vec(repeating: -87.33), upperBound: Vec(repeating: 88.72))
+/// below −87.3 give 0, above 88.7 give +inf). Written with explicit fused multiply-adds.
+@_transparent func fastExp(_ x: Vec) -> Vec {
+    var clamped = x
+    clamped.replace(with: -87.33, where: x .< -87.33)
+    clamped.replace(with: 88.72, where: x .> 88.72)
     let n = (clamped * 1.442_695_04 + 0.5).rounded(.down)
-    var r = clamped - n * 0.693_359_375
-    r = r - n * -2.121_944_4e-4
-    var y = Vec(repeating: 1.987_569_15e-4)
-    y = y * r + 1.398_199_95e-3
-    y = y * r + 8.333_451_9e-3
-    y = y * r + 4.166_579_6e-2
-    y = y * r + 1.666_666_55e-1
-    y = y * r + 5.000_000_1e-1
-    y = y * r * r + r + 1
-    let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    let scale = unsafeBitCast(exponent, to: Vec.self)
+    var r = clamped.addingProduct(n, Vec(repeating: -0.693_359_375))
+    r = r.addingProduct(n, Vec(repeating: 2.121_944_4e-4))
+    var y = Vec(repeating: 1.398_199_95e-3).addingProduct(r, Vec(repeating: 1.987_569_15e-4))
+    y = Vec(repeating: 8.333_451_9e-3).addingProduct(y, r)
+    y = Vec(repeating: 4.166_579_6e-2).addingProduct(y, r)
+    y = Vec(repeating: 1.666_666_55e-1).addingProduct(y, r)
+    y = Vec(repeating: 5.000_000_1e-1).addingProduct(y, r)
+    y = (r + 1).addingProduct(y, r * r)
+    // 2ⁿ built from the bits: adding 1.5·2²³ puts the integer n in the low mantissa bits.
+    let shifted = unsafeBitCast(n + 12_582_912, to: SIMD8<UInt32>.self)
+    let scale = unsafeBitCast((shifted &- 0x4B40_0000 &+ 127) &<< 23, to: Vec.self)
     var result = y * scale
     result.replace(with: 0, where: x .< -87.33)
     result.replace(with: .infinity, where: x .> 88.72)
@@ -68,19 +70,19 @@ extension Engine {
 
 /// Vectorised erf(x) (Abramowitz & Stegun 7.1.26, absolute error ≤ 1.5e-7) together with
 /// e^{−x²}, which GELU's derivative reuses.
-@inline(__always) func erfAndGaussian(_ x: Vec) -> (erf: Vec, gaussian: Vec) {
+@_transparent func erfAndGaussian(_ x: Vec) -> (erf: Vec, gaussian: Vec) {
     let a = unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7fff_ffff, to: Vec.self)
-    let t = 1 / (1 + 0.327_591_1 * a)
-    var p = Vec(repeating: 1.061_405_429)
-    p = p * t - 1.453_152_027
-    p = p * t + 1.421_413_741
-    p = p * t - 0.284_496_736
-    p = p * t + 0.254_829_592
+    let t = 1 / Vec(repeating: 1).addingProduct(a, Vec(repeating: 0.327_591_1))
+    var p = Vec(repeating: -1.453_152_027).addingProduct(t, Vec(repeating: 1.061_405_429))
+    p = Vec(repeating: 1.421_413_741).addingProduct(p, t)
+    p = Vec(repeating: -0.284_496_736).addingProduct(p, t)
+    p = Vec(repeating: 0.254_829_592).addingProduct(p, t)
     p = p * t
     let gaussian = fastExp(Vec(repeating: 0) - a * a)
-    let magnitude = 1 - p * gaussian
-    var result = magnitude
-    result.replace(with: Vec(repeating: 0) - magnitude, where: x .< 0)
+    let magnitude = Vec(repeating: 1).addingProduct(Vec(repeating: 0) - p, gaussian)
+    // Copy x's sign onto the magnitude.
+    let sign = unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x8000_0000
+    let result = unsafeBitCast(unsafeBitCast(magnitude, to: SIMD8<UInt32>.self) | sign, to: Vec.self)
     return (result, gaussian)
 }
 
@@ -90,3 +92,28 @@ extension Engine {
 }
 
 @inline(__always) func scalarLog(_ x: Float) -> Float { logf(x) }
+@inline(__always) func scalarLog1p(_ x: Float) -> Float { log1pf(x) }
+
+/// The sum of a vector's lanes (pairwise, in a fixed order).
+@inline(__always) func horizontalSum(_ v: Vec) -> Float {
+    let quarter = v.lowHalf + v.highHalf
+    let pair = quarter.lowHalf + quarter.highHalf
+    return pair[0] + pair[1]
+}
+
+/// The largest of a vector's lanes.
+@inline(__always) func horizontalMax(_ v: Vec) -> Float {
+    var quarter = v.lowHalf
+    quarter.replace(with: v.highHalf, where: v.highHalf .> quarter)
+    var pair = quarter.lowHalf
+    pair.replace(with: quarter.highHalf, where: quarter.highHalf .> pair)
+    return max(pair[0], pair[1])
+}
+
+/// Stops with `message` when `condition` fails — like `precondition`, but the message is
+/// printed in optimised builds too, so a shape mistake always says which shapes were wrong.
+@inline(__always)
+func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+             file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
+}

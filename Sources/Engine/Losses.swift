@@ -11,9 +11,9 @@ extension Tensor {
     public static func crossEntropy(logits: Tensor, targets: [Int32], weights: [Float]? = nil) -> Tensor {
         let classes = logits.shape.last ?? 1
         let rows = logits.count / max(classes, 1)
-        precondition(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows of \(logits.shape)")
-        if let weights { precondition(weights.count == rows, "crossEntropy: \(weights.count) weights for \(rows) rows") }
-        for t in targets { precondition(t >= 0 && Int(t) < classes, "crossEntropy: target \(t) outside 0..<\(classes)") }
+        require(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows of \(logits.shape)")
+        if let weights { require(weights.count == rows, "crossEntropy: \(weights.count) weights for \(rows) rows") }
+        for t in targets { require(t >= 0 && Int(t) < classes, "crossEntropy: target \(t) outside 0..<\(classes)") }
         let totalWeight = weights.map { $0.reduce(0, +) } ?? Float(rows)
         let logProbabilities = Tensor(uninitializedShape: [rows, classes])
         let perRow = Tensor(uninitializedShape: [rows])
@@ -40,6 +40,54 @@ extension Tensor {
                 }
             }
             return [dx]
+        }
+    }
+}
+
+extension Tensor {
+    /// Weighted binary cross-entropy of `logits` against targets in [0, 1] (one per element),
+    /// with the sigmoid fused in and computed stably as `max(x, 0) − x·t + log(1 + e^{−|x|})`.
+    /// Same reduction as ``crossEntropy(logits:targets:weights:)``: `Σ wᵢ·ℓᵢ / Σ wᵢ` (the
+    /// plain mean without weights; 0 when all weights are 0).
+    public static func binaryCrossEntropy(logits: Tensor, targets: [Float], weights: [Float]? = nil) -> Tensor {
+        let count = logits.count
+        require(targets.count == count, "binaryCrossEntropy: \(targets.count) targets for \(count) logits")
+        if let weights { require(weights.count == count, "binaryCrossEntropy: \(weights.count) weights for \(count) logits") }
+        let totalWeight = weights.map { $0.reduce(0, +) } ?? Float(count)
+        let x = logits.pointer
+        let perElement = Tensor(uninitializedShape: [count])
+        let losses = perElement.pointer
+        Engine.parallelChunks(count, grain: 4096) { range in
+            for i in range {
+                let v = x[i]
+                losses[i] = (max(v, 0) - v * targets[i] + scalarLog1p(fastExp(-abs(v)))) * (weights?[i] ?? 1)
+            }
+        }
+        let scale = totalWeight == 0 ? 0 : 1 / totalWeight
+        let out = Tensor(sumContiguous(losses, count) * scale)
+        let saved = logits.detached()
+        return record(out, inputs: [logits]) { g in
+            let dx = Tensor(uninitializedShape: saved.shape)
+            let d = dx.pointer, s = saved.pointer
+            let upstream = g.item * scale
+            Engine.parallelChunks(count, grain: 4096) { range in
+                for i in range {
+                    let sigmoid = 1 / (1 + fastExp(-s[i]))
+                    d[i] = (sigmoid - targets[i]) * upstream * (weights?[i] ?? 1)
+                }
+            }
+            return [dx]
+        }
+    }
+}
+
+extension Tensor {
+    /// Elementwise logistic sigmoid `1 / (1 + e^{−x})`.
+    public func sigmoid() -> Tensor {
+        let out = unaryMap(self, { 1 / (1 + fastExp(Vec(repeating: 0) - $0)) }, { 1 / (1 + fastExp(-$0)) })
+        let y = out.detached()
+        return Tensor.record(out, inputs: [self]) { g in
+            [g * unaryMap(y, { $0 * (1 - $0) }, { $0 * (1 - $0) })]
         }
     }
 }

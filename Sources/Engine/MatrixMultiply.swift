@@ -2,9 +2,10 @@ import COpenBLAS
 
 /// Matrix products through OpenBLAS `sgemm`, transposes passed as flags (never copied).
 
+extension Engine {
 /// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices.
 @inline(__always)
-func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     if m == 0 || n == 0 { return }
@@ -14,6 +15,15 @@ func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Fl
     }
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+}
+}
+
+@inline(__always)
+func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    Engine.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 
 extension Engine {
@@ -37,20 +47,20 @@ extension Tensor {
     ///   `transposeSelf`, which needs `self` of rank 2.
     /// - Batched: both of rank ≥ 3 with the same leading (batch) dimensions.
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
-        precondition(rank >= 2 && other.rank >= 2, "matmul needs matrices, not \(shape) and \(other.shape)")
+        require(rank >= 2 && other.rank >= 2, "matmul needs matrices, not \(shape) and \(other.shape)")
         if other.rank == 2 && rank > 2 {
-            precondition(!transposeSelf, "matmul: transposeSelf needs equal batch dimensions, got \(shape) and \(other.shape)")
+            require(!transposeSelf, "matmul: transposeSelf needs equal batch dimensions, got \(shape) and \(other.shape)")
             let rows = count / shape[rank - 1]
             let flat = reshaped([rows, shape[rank - 1]]).matmul(other, transposeOther: transposeOther)
             return flat.reshaped(Array(shape.dropLast()) + [flat.shape[1]])
         }
-        precondition(rank == other.rank && shape.dropLast(2) == other.shape.dropLast(2),
+        require(rank == other.rank && shape.dropLast(2) == other.shape.dropLast(2),
                      "matmul batch dimensions differ: \(shape) and \(other.shape)")
         let m = transposeSelf ? shape[rank - 1] : shape[rank - 2]
         let k = transposeSelf ? shape[rank - 2] : shape[rank - 1]
         let k2 = transposeOther ? other.shape[rank - 1] : other.shape[rank - 2]
         let n = transposeOther ? other.shape[rank - 2] : other.shape[rank - 1]
-        precondition(k == k2, "matmul inner dimensions differ: \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
+        require(k == k2, "matmul inner dimensions differ: \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
         let batch = shape.dropLast(2).reduce(1, *)
         let out = Tensor(uninitializedShape: Array(shape.dropLast(2)) + [m, n])
         let a = pointer, b = other.pointer, c = out.pointer
@@ -74,11 +84,12 @@ extension Tensor {
         }
         let x = detached(), y = other.detached()
         let tA = transposeSelf, tB = transposeOther
+        let needsA = needsGradient, needsB = other.needsGradient
         return Tensor.record(out, inputs: [self, other]) { g in
-            let gradA: Tensor? = !x.needsGradient && !self.needsGradient ? nil
+            let gradA: Tensor? = !needsA ? nil
                 : (tA ? y.matmul(g, transposeSelf: tB, transposeOther: true)
                       : g.matmul(y, transposeOther: !tB))
-            let gradB: Tensor? = !other.needsGradient ? nil
+            let gradB: Tensor? = !needsB ? nil
                 : (tB ? g.matmul(x, transposeSelf: true, transposeOther: tA)
                       : x.matmul(g, transposeSelf: !tA))
             return [gradA, gradB]
@@ -90,10 +101,10 @@ extension Tensor {
     /// One GEMM over all leading dimensions; the bias is written first and `sgemm`
     /// accumulates onto it.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(weight.rank == 2 && shape.last == weight.shape[1],
+        require(weight.rank == 2 && shape.last == weight.shape[1],
                      "linear: input \(shape) does not match weight \(weight.shape)")
         let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
-        if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) should be [\(outFeatures)]") }
+        if let bias { require(bias.shape == [outFeatures], "linear: bias \(bias.shape) should be [\(outFeatures)]") }
         let rows = count / max(inFeatures, 1)
         let out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outFeatures])
         let c = out.pointer

@@ -7,8 +7,8 @@ extension Tensor {
     /// weight and bias gradients from fixed blocks of rows summed in a fixed order.
     public func layerNorm(weight: Tensor?, bias: Tensor?, epsilon: Float = 1e-5) -> Tensor {
         let n = shape.last ?? 1
-        if let weight { precondition(weight.shape == [n], "layerNorm: weight \(weight.shape) should be [\(n)]") }
-        if let bias { precondition(bias.shape == [n], "layerNorm: bias \(bias.shape) should be [\(n)]") }
+        if let weight { require(weight.shape == [n], "layerNorm: weight \(weight.shape) should be [\(n)]") }
+        if let bias { require(bias.shape == [n], "layerNorm: bias \(bias.shape) should be [\(n)]") }
         let rows = count / max(n, 1)
         let out = Tensor(uninitializedShape: shape)
         let statistics = Tensor(uninitializedShape: [rows, 2])   // mean, 1/σ
@@ -22,7 +22,7 @@ extension Tensor {
                 var i = 0
                 let vm = Vec(repeating: mean)
                 while i + 8 <= n { let d = load(xr + i) - vm; acc += d * d; i += 8 }
-                var variance = acc.sum()
+                var variance = horizontalSum(acc)
                 while i < n { let d = xr[i] - mean; variance += d * d; i += 1 }
                 variance /= Float(n)
                 let inverse = 1 / (variance + epsilon).squareRoot()
@@ -73,18 +73,41 @@ func layerNormBackward(input: Tensor, weight: Tensor?, statistics: Tensor, gradi
                 let o = row * n
                 let mean = stats[2 * row], inverse = stats[2 * row + 1]
                 // dx = (1/σ) · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) with ĝ = dy ⊙ weight.
-                var sumG: Float = 0, sumGX: Float = 0
-                for i in 0..<n {
-                    let xhat = (x[o + i] - mean) * inverse
-                    let gh = gy[o + i] * (w?[i] ?? 1)
+                let xr = x + o, gr = gy + o, dr = d + o
+                let vm = Vec(repeating: mean), vi = Vec(repeating: inverse)
+                var accG = Vec(), accGX = Vec()
+                var i = 0
+                while i + 8 <= n {
+                    let xhat = (load(xr + i) - vm) * vi
+                    var gh = load(gr + i)
+                    if let w { gh *= load(w + i) }
+                    accG += gh
+                    accGX = accGX.addingProduct(gh, xhat)
+                    i += 8
+                }
+                var sumG = horizontalSum(accG), sumGX = horizontalSum(accGX)
+                while i < n {
+                    let xhat = (xr[i] - mean) * inverse
+                    let gh = gr[i] * (w?[i] ?? 1)
                     sumG += gh
                     sumGX += gh * xhat
+                    i += 1
                 }
                 let meanG = sumG / Float(n), meanGX = sumGX / Float(n)
-                for i in 0..<n {
-                    let xhat = (x[o + i] - mean) * inverse
-                    let gh = gy[o + i] * (w?[i] ?? 1)
-                    d[o + i] = inverse * (gh - meanG - xhat * meanGX)
+                let vg = Vec(repeating: meanG), vgx = Vec(repeating: meanGX)
+                i = 0
+                while i + 8 <= n {
+                    let xhat = (load(xr + i) - vm) * vi
+                    var gh = load(gr + i)
+                    if let w { gh *= load(w + i) }
+                    store(vi * (gh - vg - xhat * vgx), dr + i)
+                    i += 8
+                }
+                while i < n {
+                    let xhat = (xr[i] - mean) * inverse
+                    let gh = gr[i] * (w?[i] ?? 1)
+                    dr[i] = inverse * (gh - meanG - xhat * meanGX)
+                    i += 1
                 }
             }
         }

@@ -96,6 +96,36 @@ extension Tensor {
             let columnBlock = 256
             let blocks = (run + columnBlock - 1) / columnBlock
             let units = keptOffsets.count * blocks
+            let rowBlock = 512
+            if units < 8 && reducedOffsets.count >= 2 * rowBlock {
+                // Few outputs, many rows (a bias gradient): partial sums over fixed blocks of
+                // rows in parallel, then the partials summed in block order.
+                let rowBlocks = (reducedOffsets.count + rowBlock - 1) / rowBlock
+                let partial = Tensor.zeros([keptOffsets.count, rowBlocks, run])
+                let pp = partial.pointer
+                Engine.parallelChunks(keptOffsets.count * rowBlocks, grain: 1) { range in
+                    for unit in range {
+                        let o = unit / rowBlocks, r = unit % rowBlocks
+                        let target = pp + unit * run
+                        for reduced in reducedOffsets[(r * rowBlock)..<min(reducedOffsets.count, (r + 1) * rowBlock)] {
+                            let source = input + keptOffsets[o] + reduced
+                            var i = 0
+                            while i + 8 <= run { store(load(target + i) + load(source + i), target + i); i += 8 }
+                            while i < run { target[i] += source[i]; i += 1 }
+                        }
+                    }
+                }
+                for o in 0..<keptOffsets.count {
+                    let target = output + o * run
+                    for r in 0..<rowBlocks {
+                        let source = pp + (o * rowBlocks + r) * run
+                        var i = 0
+                        while i + 8 <= run { store(load(target + i) + load(source + i), target + i); i += 8 }
+                        while i < run { target[i] += source[i]; i += 1 }
+                    }
+                }
+                return out
+            }
             Engine.parallelChunks(units, grain: max(1, Engine.elementwiseGrain / (min(run, columnBlock) * reducedOffsets.count))) { range in
                 for unit in range {
                     let o = unit / blocks
@@ -121,7 +151,7 @@ extension Tensor {
     var i = 0
     while i + 16 <= n { a0 += load(p + i); a1 += load(p + i + 8); i += 16 }
     if i + 8 <= n { a0 += load(p + i); i += 8 }
-    var total = (a0 + a1).sum()
+    var total = horizontalSum(a0 + a1)
     while i < n { total += p[i]; i += 1 }
     return total
 }

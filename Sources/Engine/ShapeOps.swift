@@ -7,10 +7,10 @@ extension Tensor {
         var resolved = newShape
         if let unknown = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != unknown }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            require(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
             resolved[unknown] = count / known
         }
-        precondition(resolved.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        require(resolved.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
         if resolved == shape && record == nil { return self }
         let out = Tensor(shape: resolved, storage: storage)
         let original = shape
@@ -20,7 +20,7 @@ extension Tensor {
     /// The tensor with its dimensions reordered: result dimension `i` is input dimension
     /// `order[i]`.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.count == rank && Set(order) == Set(0..<rank), "bad permutation \(order) for shape \(shape)")
+        require(order.count == rank && Set(order) == Set(0..<rank), "bad permutation \(order) for shape \(shape)")
         if order == Array(0..<rank) { return reshaped(shape) }
         let outShape = order.map { shape[$0] }
         let out = Tensor(uninitializedShape: outShape)
@@ -61,7 +61,7 @@ extension Tensor {
     /// The elements whose index along `axis` lies in `range`.
     public func sliced(alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = self.axis(axis)
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis],
+        require(range.lowerBound >= 0 && range.upperBound <= shape[axis],
                      "slice \(range) out of bounds for dimension \(axis) of \(shape)")
         var outShape = shape
         outShape[axis] = range.count
@@ -82,11 +82,11 @@ extension Tensor {
 
     /// Joins tensors along `axis`; all other dimensions must agree.
     public static func concatenate(_ tensors: [Tensor], alongAxis axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concatenate needs at least one tensor")
+        require(!tensors.isEmpty, "concatenate needs at least one tensor")
         let first = tensors[0]
         let axis = first.axis(axis)
         for t in tensors {
-            precondition(t.rank == first.rank && t.shape.indices.allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
+            require(t.rank == first.rank && t.shape.indices.allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
                          "cannot concatenate shapes \(tensors.map(\.shape)) along axis \(axis)")
         }
         var outShape = first.shape

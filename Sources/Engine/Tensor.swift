@@ -32,12 +32,12 @@ public final class Tensor: @unchecked Sendable {
         self.count = shape.reduce(1, *)
         self.storage = storage
         self.requiresGrad = requiresGrad
-        precondition(storage.count >= count, "storage too small for shape \(shape)")
+        require(storage.count >= count, "storage too small for shape \(shape)")
     }
 
     /// A tensor whose contents the caller fills in before anyone else sees it.
     init(uninitializedShape shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.storage = Storage(count: count)
@@ -46,15 +46,17 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor holding `scalars` (row-major) with the given shape.
     public init(shape: [Int], scalars: [Float], requiresGrad: Bool = false) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         let count = shape.reduce(1, *)
-        precondition(scalars.count == count, "\(scalars.count) scalars do not fill shape \(shape)")
+        require(scalars.count == count, "\(scalars.count) scalars do not fill shape \(shape)")
         self.shape = shape
         self.count = count
         self.storage = Storage(count: count)
         self.requiresGrad = requiresGrad
-        scalars.withUnsafeBufferPointer { source in
-            storage.pointer.update(from: source.baseAddress!, count: count)
+        if count > 0 {
+            scalars.withUnsafeBufferPointer { source in
+                storage.pointer.update(from: source.baseAddress!, count: count)
+            }
         }
     }
 
@@ -97,7 +99,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// The only element of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "item needs a one-element tensor, not shape \(shape)")
+        require(count == 1, "item needs a one-element tensor, not shape \(shape)")
         return storage.pointer[0]
     }
 
@@ -128,7 +130,7 @@ public final class Tensor: @unchecked Sendable {
     /// Normalises a possibly negative axis.
     func axis(_ axis: Int) -> Int {
         let normalised = axis < 0 ? axis + rank : axis
-        precondition(normalised >= 0 && normalised < rank, "axis \(axis) out of range for shape \(shape)")
+        require(normalised >= 0 && normalised < rank, "axis \(axis) out of range for shape \(shape)")
         return normalised
     }
 }

@@ -12,6 +12,9 @@ import Testing
         let d = Tensor(shape: [3], scalars: [1, 2, 4])
         #expect((a / d).scalars == [1, 1, 0.75, 4, 2.5, 1.5])
         #expect((a - Tensor(2)).scalars == [-1, 0, 1, 2, 3, 4])
+        let empty = Tensor(shape: [0, 3], scalars: [])
+        #expect((empty + d).shape == [0, 3])
+        #expect(empty.sum(alongAxis: 0).scalars == [0, 0, 0])
     }
 
     @Test func broadcastingGradients() {
@@ -28,6 +31,9 @@ import Testing
         checkGradients([a]) { x in x[0].squared().scaled(by: 0.5).adding(1).exp() }
         let positive = Tensor(shape: [4], scalars: [0.5, 1, 2, 3], requiresGrad: true)
         checkGradients([positive]) { x in x[0].log() }
+        let awayFromKink = Tensor(shape: [4], scalars: [-1.5, -0.2, 0.3, 2], requiresGrad: true)
+        checkGradients([awayFromKink]) { x in x[0].relu() }
+        #expect(awayFromKink.relu().scalars == [0, 0, 0.3, 2])
     }
 
     @Test func reductionGradients() {
@@ -46,6 +52,14 @@ import Testing
         #expect(a.sum(alongAxis: 1).scalars == [6, 15])
         #expect(a.sum().item == 21)
         #expect(a.mean().item == 3.5)
+        // Many rows and few columns take the blocked two-level path.
+        let tall = randomTensor([3000, 5], seed: 17, requiresGrad: false)
+        let values = tall.scalars
+        let columnSums = tall.sum(alongAxis: 0).scalars
+        for c in 0..<5 {
+            let expected = stride(from: c, to: values.count, by: 5).reduce(0.0) { $0 + Double(values[$1]) }
+            #expect(abs(Double(columnSums[c]) - expected) < 1e-3)
+        }
     }
 
     @Test func matmulGradients() {

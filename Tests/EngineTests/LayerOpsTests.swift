@@ -107,3 +107,23 @@ import Testing
         checkGradients([x]) { t in t[0].expanded(to: [4, 2, 3]) }
     }
 }
+
+@Suite struct BinaryLossTests {
+    @Test func binaryCrossEntropyMatchesDefinition() {
+        let logits = randomTensor([2, 3], seed: 33, scale: 3)
+        let targets: [Float] = [1, 0, 0.5, 1, 0, 1]
+        let weights: [Float] = [1, 2, 0, 1, 1, 0.5]
+        let loss = Tensor.binaryCrossEntropy(logits: logits, targets: targets, weights: weights).item
+        var expected = 0.0
+        for (i, x) in logits.scalars.enumerated() {
+            let p = 1 / (1 + Foundation.exp(-Double(x)))
+            expected -= Double(weights[i]) * (Double(targets[i]) * Foundation.log(p) + (1 - Double(targets[i])) * Foundation.log(1 - p))
+        }
+        expected /= 5.5
+        #expect(abs(Double(loss) - expected) < 1e-5)
+        checkGradients([logits]) { t in Tensor.binaryCrossEntropy(logits: t[0], targets: targets, weights: weights) }
+        checkGradients([logits]) { t in t[0].sigmoid() }
+        let probabilities = logits.sigmoid().scalars
+        for (p, x) in zip(probabilities, logits.scalars) { #expect(abs(Double(p) - 1 / (1 + Foundation.exp(-Double(x)))) < 1e-6) }
+    }
+}

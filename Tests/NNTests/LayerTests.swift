@@ -91,6 +91,18 @@ struct LayerTests {
         #expect(linear.bias?.scalars == [0, 0, 0])
     }
 
+    @Test("Embedding looks up rows and sends gradients back to the rows it used")
+    func embedding() throws {
+        var rng = Engine.RandomGenerator(seed: 4)
+        let table = Embedding(count: 4, width: 3, generator: &rng)
+        let rows = table.weight.scalars
+        let y = Engine.withGradients { table([2, 0, 2], shape: [1, 3]) }
+        #expect(y.shape == [1, 3, 3])
+        #expect(y.scalars == Array(rows[6..<9] + rows[0..<3] + rows[6..<9]))
+        Engine.withGradients { y.sum() }.backward()
+        #expect(try #require(table.weight.grad).scalars == [1, 1, 1, 0, 0, 0, 2, 2, 2, 0, 0, 0])
+    }
+
     @Test("parameters export and import through a safetensors file")
     func exportImport() throws {
         let source = TinyModel(seed: 1), target = TinyModel(seed: 2)

@@ -6,6 +6,7 @@ import Engine
 public final class Dropout: Layer {
     /// The probability of zeroing an element.
     public let probability: Float
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining = true
 
     /// Dropout with `probability` in [0, 1).

@@ -5,6 +5,7 @@ import Engine
 public final class Embedding: Layer {
     /// `[count, width]`.
     public let weight: Tensor
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining = true
 
     /// A table of `count` vectors of `width` values.
@@ -14,6 +15,7 @@ public final class Embedding: Layer {
         weight = initializer.makeParameter([count, width], generator: &generator)
     }
 
+    /// The parameters this layer owns directly, by local name.
     public var parameters: [(name: String, tensor: Tensor)] { [("weight", weight)] }
 
     /// The vectors for `indices`, shaped `shape + [width]`.

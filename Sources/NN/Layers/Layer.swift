@@ -76,6 +76,7 @@ extension Layer {
 public final class LayerList<Element: Layer>: Layer {
     /// The layers.
     public let layers: [Element]
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining: Bool = true
 
     /// A list of `layers`.
@@ -83,6 +84,7 @@ public final class LayerList<Element: Layer>: Layer {
         self.layers = layers
     }
 
+    /// The layers named by their index.
     public var children: [(name: String, layer: any Layer)] {
         layers.enumerated().map { (String($0.offset), $0.element as any Layer) }
     }

@@ -9,6 +9,7 @@ public final class LayerNorm: Layer {
     public let bias: Tensor
     /// Added to the variance (PyTorch's default 1e-5; ViT blocks use 1e-6).
     public let epsilon: Float
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining = true
 
     /// A normalisation over rows of `width` values.
@@ -19,6 +20,7 @@ public final class LayerNorm: Layer {
         self.epsilon = epsilon
     }
 
+    /// The parameters this layer owns directly, by local name.
     public var parameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
 
     /// Normalises `x` of shape `[..., width]`.

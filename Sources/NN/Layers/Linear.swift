@@ -7,6 +7,7 @@ public final class Linear: Layer {
     public let weight: Tensor
     /// `[outputFeatures]`, or nil for a layer without bias.
     public let bias: Tensor?
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining = true
 
     /// A layer with xavier-uniform weights and zero bias by default (timm / FractalGen's init).
@@ -22,6 +23,7 @@ public final class Linear: Layer {
     /// The number of output features.
     public var outputFeatures: Int { weight.shape[0] }
 
+    /// The parameters this layer owns directly, by local name.
     public var parameters: [(name: String, tensor: Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -21,6 +21,7 @@ public final class MultiHeadAttention: Layer {
     public let attentionDropout: Dropout
     /// Dropout on the output projection.
     public let projectionDropout: Dropout
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining = true
 
     /// Attention over rows of `width` values split into `heads` heads.
@@ -37,6 +38,7 @@ public final class MultiHeadAttention: Layer {
     /// The width of a token.
     public var width: Int { proj.outputFeatures }
 
+    /// The sub-layers, by local name (the names in the dotted parameter paths).
     public var children: [(name: String, layer: any Layer)] {
         [("qkv", qkv), ("proj", proj), ("attn_drop", attentionDropout), ("proj_drop", projectionDropout)]
     }

@@ -9,6 +9,7 @@ public final class FeedForward: Layer {
     public let fc2: Linear
     /// Dropout after the activation and after `fc2`.
     public let dropout: Dropout
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining = true
 
     /// An MLP with a hidden width of `hiddenWidth`.
@@ -18,6 +19,7 @@ public final class FeedForward: Layer {
         self.dropout = Dropout(probability: dropout)
     }
 
+    /// The sub-layers, by local name (the names in the dotted parameter paths).
     public var children: [(name: String, layer: any Layer)] { [("fc1", fc1), ("fc2", fc2), ("drop", dropout)] }
 
     /// Applies the MLP to `x` of shape `[..., width]`.
@@ -70,6 +72,7 @@ public final class TransformerBlock: Layer {
     public let norm2: LayerNorm
     /// The MLP.
     public let mlp: FeedForward
+    /// Whether the layer is in training mode (see ``Layer/isTraining``).
     public var isTraining = true
 
     /// A block with freshly initialised parameters drawn from `generator`.
@@ -85,6 +88,7 @@ public final class TransformerBlock: Layer {
                           dropout: configuration.projectionDropout, generator: &generator)
     }
 
+    /// The sub-layers, by local name (the names in the dotted parameter paths).
     public var children: [(name: String, layer: any Layer)] {
         [("norm1", norm1), ("attn", attn), ("norm2", norm2), ("mlp", mlp)]
     }

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+import NN
+
+@Suite("EngineBenchmark")
+struct EngineBenchmarkTests {
+    @Test("block FLOPs follow 3·(24·B·L·D² + 4·B·L²·D)")
+    func flops() {
+        #expect(EngineBenchmark.largeBlock.trainingFLOPs == 41_875_931_136)
+        #expect(abs(EngineBenchmark.largeBlock.trainingFLOPs / 1e9 - 41.9) < 0.05)
+        let linearPart: Double = 24 * 8000 * 21 * 128 * 128
+        let attentionPart: Double = 4 * 8000 * 21 * 21 * 128
+        #expect(EngineBenchmark.smallBlock.trainingFLOPs == 3 * (linearPart + attentionPart))
+    }
+
+    @Test("JSON has the documented keys and the table shows ratios to sgemm")
+    func reporting() throws {
+        let result = EngineBenchmark.Result(threads: 2, sgemmGFLOPS: 100, linearGFLOPS: 90, blockMilliseconds: 500,
+                                            blockGFLOPS: 83.75, smallBlockMilliseconds: 3000, smallBlockGFLOPS: 67.9)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.json.utf8)) as? [String: Double])
+        #expect(object == ["threads": 2, "sgemm_gflops": 100, "linear_gflops": 90, "block_ms": 500,
+                           "block_gflops": 83.75, "small_block_ms": 3000, "small_block_gflops": 67.9])
+        let lines = result.table.split(separator: "\n")
+        #expect(lines.count == 6)
+        #expect(lines[0] == "engine benchmark, 2 threads")
+        #expect(lines[3].hasSuffix("0.90"))
+        #expect(lines[4].contains("41.9 GFLOP") && lines[4].contains("500.0") && lines[4].hasSuffix("0.84"))
+        #expect(lines[5].hasSuffix("0.68"))
+    }
+}
