@@ -51,9 +51,11 @@ public final class CellHead: Layer {
         code >= PianoRoll.Cell.firstOnsetCode ? 2 : Int32(code)
     }
 
-    /// State logits `[cells, 3]` (from position 0) and velocity logits `[cells, bins]` (from
-    /// position 1, whose input is the embedding of `states`) for conditions `[cells, C]`.
-    func logits(conditions: Tensor, states: [Int32], generator: inout Engine.RandomGenerator) -> (state: Tensor, velocity: Tensor) {
+    /// State logits `[cells, 3]` (from position 0) and velocity logits (from position 1, whose
+    /// input is the embedding of `states`) for conditions `[cells, C]`: `[cells, bins]`, or
+    /// only the rows of the cells listed in `velocityRows` (training needs onsets only).
+    func logits(conditions: Tensor, states: [Int32], velocityRows: [Int32]? = nil,
+                generator: inout Engine.RandomGenerator) -> (state: Tensor, velocity: Tensor?) {
         let cells = conditions.shape[0]
         let first = condProj(conditions).reshaped([cells, 1, width])
         let second = stateEmbedding.embedding(indices: states, indexShape: [cells, 1])
@@ -61,7 +63,11 @@ public final class CellHead: Layer {
         for block in blocks.layers { x = block(x, causal: true, generator: &generator) }
         x = norm(x)
         let h0 = x.sliced(alongAxis: 1, 0..<1).reshaped([cells, width])
-        let h1 = x.sliced(alongAxis: 1, 1..<2).reshaped([cells, width])
+        var h1 = x.sliced(alongAxis: 1, 1..<2).reshaped([cells, width])
+        if let velocityRows {
+            guard !velocityRows.isEmpty else { return (h0.matmul(stateEmbedding, transposeOther: true), nil) }
+            h1 = h1.indexSelect(alongAxis: 0, indices: velocityRows)
+        }
         return (h0.matmul(stateEmbedding, transposeOther: true), h1.matmul(velocityEmbedding, transposeOther: true))
     }
 }

@@ -166,17 +166,18 @@ public final class FractalGenerativeModel: Layer {
 
         let headConditions = conditions.sliced(alongAxis: 1, 0..<1).reshaped([items, conditions.shape[2]])
         let states = itemCells.map(CellHead.state(of:))
-        let bins = itemCells.map { $0 >= PianoRoll.Cell.firstOnsetCode ? Int32($0 - PianoRoll.Cell.firstOnsetCode) : 0 }
-        let onsetWeights = itemCells.map { $0 >= PianoRoll.Cell.firstOnsetCode ? Float(1) : 0 }
-        let onsets = onsetWeights.reduce(0, +)
-        let logits = head.logits(conditions: headConditions, states: states, generator: &rng)
+        let onsetRows = itemCells.indices.filter { itemCells[$0] >= PianoRoll.Cell.firstOnsetCode }
+        let bins = onsetRows.map { Int32(itemCells[$0] - PianoRoll.Cell.firstOnsetCode) }
+        let logits = head.logits(conditions: headConditions, states: states, velocityRows: onsetRows.map { Int32($0) },
+                                 generator: &rng)
         let stateLoss = Tensor.crossEntropy(logits: logits.state, targets: states)
-        let velocityLoss = Tensor.crossEntropy(logits: logits.velocity, targets: bins, weights: onsetWeights)
-        let onsetFraction = onsets / Float(items)
-        let loss = stateLoss + velocityLoss.scaled(by: velocityWeight * onsetFraction)
+        // Mean over onsets, scaled to a per-cell mean: Σ [onset]·CE(velocity) / cells.
+        let onsetFraction = Float(onsetRows.count) / Float(items)
+        let velocityLoss = logits.velocity.map { Tensor.crossEntropy(logits: $0, targets: bins) } ?? Tensor(0)
+        let loss = logits.velocity == nil ? stateLoss : stateLoss + velocityLoss.scaled(by: velocityWeight * onsetFraction)
         let stateBits = Double(stateLoss.item) / M_LN2
         let velocityBits = Double(velocityLoss.item * onsetFraction) / M_LN2
-        let headStatistics = HeadStatistics(cells: items, onsets: Int(onsets), stateBitsPerCell: stateBits,
+        let headStatistics = HeadStatistics(cells: items, onsets: onsetRows.count, stateBitsPerCell: stateBits,
                                             velocityBitsPerCell: velocityBits)
         return TrainingLoss(loss: loss, bitsPerCell: stateBits + velocityBits, cells: items,
                             levels: statistics, head: headStatistics)

@@ -267,7 +267,7 @@ extension FractalGenerativeModel {
         let own = conditions.sliced(alongAxis: 1, 0..<1).reshaped([conditions.shape[0], conditions.shape[2]])
         let onset = Array(repeating: Int32(2), count: cells * branches)
         let logits = head.logits(conditions: own, states: onset, generator: &run.rng)
-        let stateLogits = logits.state.scalars, velocityLogits = logits.velocity.scalars
+        let stateLogits = logits.state.scalars, velocityLogits = logits.velocity?.scalars ?? []
         let bins = config.velocityBins
         func row(_ values: [Float], _ index: Int, _ width: Int) -> [Float] {
             let c = Array(values[(index * width)..<((index + 1) * width)])
