@@ -52,6 +52,8 @@ struct TrainCommand: ParsableCommand {
         for warning in warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
+        // Before the music is decoded: a mismatch is reported at once.
+        try checkpoint?.checkModelKeys(of: config, configuration: self.config ?? "the checkpoint's configuration")
         Engine.setThreadCount(config.hardware.threads == 0 ? ThreadPool.availableCores : config.hardware.threads)
         let runPath = runFolder ?? resume ?? config.logging.outputDir
         let runURL = URL(fileURLWithPath: runPath, isDirectory: true)

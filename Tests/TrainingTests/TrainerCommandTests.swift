@@ -1,6 +1,8 @@
 import Foundation
+import NN
 import TestSupport
 import Testing
+import Training
 
 /// `fractalmidi train` run as a subprocess: signals, resuming, one-line errors.
 @Suite("fractalmidi train", .serialized)
@@ -74,6 +76,20 @@ struct TrainerCommandTests {
         #expect(resumed.status == 1)
         #expect(resumed.standardError == "fractalmidi: \(missing.path): no checkpoint there (a checkpoint folder holds state.json, "
             + "a run folder checkpoints/latest); check the path or train first with `fractalmidi train --run \(missing.path)`\n")
+        // A checkpoint of the default model shape against the tiny configuration.
+        let checkpointed = folder.url.appendingPathComponent("checkpointed")
+        let model = CellStateModel(seed: 1)
+        let sampler = try ExampleSampler(dataset: decodedDataset([scaleRoll()]), cropLength: 16, pitchShifts: 0...0, seed: 1)
+        let state = CheckpointState(step: 3, randomSeed: 1, sampler: sampler.state, metrics: CheckpointMetrics(), config: trainerConfig())
+        let saved = try CheckpointStore(run: checkpointed).save(model: model, optimizer: AdamW(parameters: model.namedParameters()), state: state, keepLast: 1)
+        let tiny = SharedData.repositoryRoot.appendingPathComponent("config/train_tiny.yaml").path
+        let mismatch = try tool.run(["train", "--config", tiny, "--resume", checkpointed.path])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.standardError == "fractalmidi: \(tiny) does not match the model of checkpoint \(saved.path): "
+            + "model.embed_dim_list is [32, 32, 16, 16] there but [512, 256, 128, 64] in the checkpoint; "
+            + "model.num_blocks_list is [1, 1, 1, 1] there but [12, 3, 2, 1] in the checkpoint; "
+            + "model.num_heads_list is [2, 2, 1, 1] there but [8, 4, 2, 2] in the checkpoint; "
+            + "data.crop_length is 64 there but 16 in the checkpoint; use the checkpoint's model settings (or start a new run)\n")
         let bare = try tool.run(["train", "--run", folder.url.path])
         #expect(bare.status == 1)
         #expect(bare.standardError == "fractalmidi: give a configuration with --config FILE (e.g. config/train_tiny.yaml), or --resume RUN to continue a run\n")
