@@ -1,0 +1,135 @@
+import Foundation
+import FractalModel
+import NN
+
+/// The checkpoints folder of a run (`RUN/checkpoints`): numbered checkpoints
+/// (`step-000100/`), the best by validation (`best/`) and a `latest` file naming the newest.
+///
+/// Every checkpoint is written whole into a hidden temporary folder and renamed into place,
+/// and `latest` is replaced atomically after it, so a crash at any moment leaves the previous
+/// checkpoint and pointer intact. After each save only the newest `keepLast` numbered
+/// checkpoints remain (`best/` is a separate copy and stays).
+public struct CheckpointStore: Sendable {
+    /// The `checkpoints` folder.
+    public let directory: URL
+
+    /// The name of the checkpoints folder inside a run folder.
+    public static let folderName = "checkpoints"
+    /// The name of the file naming the newest checkpoint.
+    public static let latestFileName = "latest"
+    /// The name of the best checkpoint's folder.
+    public static let bestFolderName = "best"
+
+    /// The store in `directory` (a run's `checkpoints` folder).
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// The store of the run folder `run`.
+    public init(run: URL) {
+        self.init(directory: run.appendingPathComponent(Self.folderName, isDirectory: true))
+    }
+
+    /// The folder name of the checkpoint at `step`: `step-000100`.
+    public static func folderName(step: Int) -> String {
+        "step-" + String(repeating: "0", count: max(0, 6 - String(step).count)) + String(step)
+    }
+
+    /// The best checkpoint's folder.
+    public var bestDirectory: URL { directory.appendingPathComponent(Self.bestFolderName, isDirectory: true) }
+
+    /// The folder `latest` names, when it names one that holds a checkpoint.
+    public func latestDirectory() -> URL? {
+        let pointer = directory.appendingPathComponent(Self.latestFileName)
+        guard let text = try? String(contentsOf: pointer, encoding: .utf8) else { return nil }
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, !name.contains("/") else { return nil }
+        let folder = directory.appendingPathComponent(name, isDirectory: true)
+        let state = folder.appendingPathComponent(Checkpoint.stateFileName)
+        return FileManager.default.fileExists(atPath: state.path) ? folder : nil
+    }
+
+    /// The steps of the numbered checkpoints on disk, ascending.
+    public func savedSteps() -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("step-"), let step = Int(name.dropFirst(5)), Self.folderName(step: step) == name else { return nil }
+            return step
+        }.sorted()
+    }
+
+    /// Saves a numbered checkpoint of `model` and `optimizer` at `state.step`, points
+    /// `latest` at it, and removes all but the newest `keepLast` numbered checkpoints.
+    @discardableResult
+    public func save(model: any Layer, optimizer: AdamW, state: CheckpointState, keepLast: Int) throws(CheckpointError) -> URL {
+        let name = Self.folderName(step: state.step)
+        let folder = directory.appendingPathComponent(name, isDirectory: true)
+        try write(model: model, optimizer: optimizer, state: state, to: folder)
+        do {
+            try AtomicFile.write(Data((name + "\n").utf8), to: directory.appendingPathComponent(Self.latestFileName))
+        } catch {
+            throw .unwritable(file: directory.appendingPathComponent(Self.latestFileName).path, reason: error.description)
+        }
+        for step in savedSteps().dropLast(max(1, keepLast)) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(Self.folderName(step: step)))
+        }
+        return folder
+    }
+
+    /// Saves the best checkpoint (`best/`), replacing the previous best.
+    @discardableResult
+    public func saveBest(model: any Layer, optimizer: AdamW, state: CheckpointState) throws(CheckpointError) -> URL {
+        try write(model: model, optimizer: optimizer, state: state, to: bestDirectory)
+        return bestDirectory
+    }
+
+    /// Writes a checkpoint into a temporary folder beside `folder` and renames it to `folder`,
+    /// replacing an older one there.
+    private func write(model: any Layer, optimizer: AdamW, state: CheckpointState, to folder: URL) throws(CheckpointError) {
+        let manager = FileManager.default
+        let temporary = directory.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).tmp", isDirectory: true)
+        do {
+            try manager.createDirectory(at: temporary, withIntermediateDirectories: true)
+        } catch {
+            throw .unwritable(file: temporary.path, reason: Checkpoint.reason(error))
+        }
+        do throws(CheckpointError) {
+            var weights = SafeTensorsFile(metadata: ["format": "fractalmidi-model", "step": String(state.step)])
+            model.exportParameters(into: &weights)
+            var moments = SafeTensorsFile(metadata: ["format": "fractalmidi-adamw", "step": String(state.step)])
+            optimizer.exportState(into: &moments)
+            let stateData: Data
+            do {
+                stateData = try JSONEncoder.checkpoint.encode(state)
+            } catch {
+                throw .unwritable(file: folder.appendingPathComponent(Checkpoint.stateFileName).path, reason: Checkpoint.reason(error))
+            }
+            do {
+                try weights.write(to: temporary.appendingPathComponent(Checkpoint.modelFileName))
+                try moments.write(to: temporary.appendingPathComponent(Checkpoint.optimizerFileName))
+                try AtomicFile.write(stateData, to: temporary.appendingPathComponent(Checkpoint.stateFileName))
+            } catch {
+                throw .unwritable(file: folder.path, reason: String(describing: error))
+            }
+            // Move an older folder of the same name aside first: rename cannot replace a
+            // non-empty folder, and the old one must stay whole until the new one is in place.
+            var old: URL?
+            if manager.fileExists(atPath: folder.path) {
+                let aside = directory.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).old", isDirectory: true)
+                guard rename(folder.path, aside.path) == 0 else {
+                    throw .unwritable(file: folder.path, reason: String(cString: strerror(errno)))
+                }
+                old = aside
+            }
+            guard rename(temporary.path, folder.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                if let old { _ = rename(old.path, folder.path) }
+                throw .unwritable(file: folder.path, reason: reason)
+            }
+            if let old { try? manager.removeItem(at: old) }
+        } catch {
+            try? manager.removeItem(at: temporary)
+            throw error
+        }
+    }
+}

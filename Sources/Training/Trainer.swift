@@ -1,0 +1,325 @@
+import Foundation
+import Engine
+import FractalModel
+import NN
+
+/// How a call to ``Trainer/train(until:stoppingOn:)`` ended.
+public enum TrainingOutcome: Sendable, Equatable {
+    /// The run reached its last step (`training.max_steps`, or the `until` step).
+    case finished(step: Int)
+    /// A signal stopped the run after `step`; a checkpoint of that step was written.
+    case interrupted(step: Int, signal: Int32)
+}
+
+/// Trains a model (DESIGN §6): AdamW with warm-up and cosine decay, global gradient-norm
+/// clipping, gradient accumulation, periodic validation, logs, checkpoints and previews.
+///
+/// One step is one optimizer step everywhere (`max_steps`, every `logging.*` interval, the
+/// schedule and the checkpoint names). A step takes `accumulate_grad_batches` micro-batches of
+/// `train_batch_size` rolls, sums their gradients (each loss scaled by 1 / micro-batches),
+/// clips the global norm to `grad_clip` and updates the parameters with the learning rate of
+/// ``LearningRateSchedule``.
+///
+/// Everything is reproducible: micro-batch `m` of step `s` draws its random choices from
+/// `RandomGenerator(seed: randomSeed).stream(s).stream(m)`, the data come from a counter-based
+/// ``ExampleSampler``, and the engine's kernels are deterministic for a given thread count.
+/// So a run resumed from a checkpoint ends with the same bits as one that never stopped.
+///
+/// The run folder holds `log.jsonl` (``RunLog``), `checkpoints/` (``CheckpointStore``) and
+/// `previews/` (when the model can sample).
+public final class Trainer {
+    /// The run's configuration.
+    public let config: FractalConfig
+    /// The model being trained.
+    public let model: any TrainableModel
+    /// The run folder.
+    public let run: URL
+    /// Optimizer steps taken.
+    public private(set) var step: Int
+    /// The run's numbers so far (latest training and validation results, the best one).
+    public private(set) var metrics: CheckpointMetrics
+
+    /// The seed of the random streams of validation: fixed, so validation results are
+    /// comparable between runs, seeds and checkpoints.
+    public static let validationSeed: UInt64 = 0x7A11_DA7E
+
+    private let optimizer: AdamW
+    private let schedule: LearningRateSchedule
+    private let parameters: [Tensor]
+    private let randomSeed: UInt64
+    private var sampler: ExampleSampler
+    private let validationCrops: ValidationCrops?
+    private let store: CheckpointStore
+    private let log: RunLog
+    private let progress: TrainerProgress
+    private var savedStep: Int?
+
+    /// A trainer of `model` on `data` writing into the run folder `run`.
+    ///
+    /// - Parameters:
+    ///   - model: a freshly initialised model (its weights are replaced when resuming).
+    ///   - config: the run's configuration; when resuming its model keys must equal the
+    ///     checkpoint's (training and logging keys may change).
+    ///   - checkpoint: the checkpoint to continue from, or nil for a new run (then `run` must
+    ///     not hold checkpoints yet).
+    ///   - configurationName: how messages name `config` (its file).
+    ///   - isTerminal: whether progress redraws one line (default: standard error is a terminal).
+    ///   - write: where progress lines go (default: standard error).
+    public init(
+        model: any TrainableModel, config: FractalConfig, data: TrainerData, run: URL,
+        resumingFrom checkpoint: Checkpoint? = nil, configurationName: String = "the configuration",
+        isTerminal: Bool = isatty(STDERR_FILENO) != 0,
+        write: @escaping @Sendable (String) -> Void = ProgressReporter.writeToStandardError
+    ) throws(TrainerError) {
+        self.config = config
+        self.model = model
+        self.run = run
+        let training = config.training
+        guard training.maxSteps > 0 else { throw .setting("training.max_steps \(training.maxSteps) must be at least 1") }
+        schedule = LearningRateSchedule(
+            peak: training.learningRate, minimum: min(training.minLR, training.learningRate),
+            warmupSteps: min(training.warmupSteps, training.maxSteps), totalSteps: training.maxSteps)
+        optimizer = AdamW(parameters: model.namedParameters(),
+                          configuration: AdamW.Configuration(weightDecay: Float(training.weightDecay)))
+        parameters = model.namedParameters().map(\.tensor)
+        store = CheckpointStore(run: run)
+        do throws(DataError) {
+            sampler = try ExampleSampler(
+                dataset: data.train, cropLength: config.data.cropLength,
+                pitchShifts: config.data.pitchShiftMin...config.data.pitchShiftMax,
+                cropsPerSong: config.data.augmentFactor, seed: UInt64(bitPattern: Int64(config.seed)))
+            validationCrops = try data.validation.map { validation throws(DataError) in
+                try ValidationCrops(dataset: validation, cropLength: config.data.cropLength)
+            }
+        } catch {
+            throw .data(error)
+        }
+        if let checkpoint {
+            do throws(CheckpointError) {
+                try checkpoint.checkModelKeys(of: config, configuration: configurationName)
+                try checkpoint.loadParameters(into: model)
+                let moments = try checkpoint.optimizerState()
+                do {
+                    try optimizer.importState(from: moments)
+                } catch {
+                    throw .unreadable(file: checkpoint.directory.appendingPathComponent(Checkpoint.optimizerFileName).path,
+                                      reason: error.description)
+                }
+            } catch {
+                throw .checkpoint(error)
+            }
+            do {
+                try sampler.restore(checkpoint.state.sampler)
+            } catch {
+                throw .setting("the training data or crop settings differ from those of checkpoint \(checkpoint.directory.path) "
+                    + "(\(error.description)); resume with the same data.train_data, crop_length, augment_factor and pitch shifts")
+            }
+            step = checkpoint.state.step
+            randomSeed = checkpoint.state.randomSeed
+            metrics = checkpoint.state.metrics
+            savedStep = step
+        } else {
+            if !store.savedSteps().isEmpty || store.latestDirectory() != nil {
+                throw .checkpoint(.runExists(path: run.path))
+            }
+            step = 0
+            randomSeed = UInt64(bitPattern: Int64(config.seed))
+            metrics = CheckpointMetrics()
+        }
+        do {
+            try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+            log = try RunLog(run: run)
+        } catch let error as CheckpointError {
+            throw .checkpoint(error)
+        } catch {
+            throw .checkpoint(.unwritable(file: run.path, reason: Checkpoint.reason(error)))
+        }
+        progress = TrainerProgress(totalSteps: training.maxSteps, isTerminal: isTerminal, write: write)
+    }
+
+    /// The learning rate of the next step.
+    public var learningRate: Double { schedule.rate(atStep: step) }
+
+    /// Trains until `training.max_steps` (or step `until`, when given and smaller), or until
+    /// `monitor` reports a signal, which is checked between steps. Writes a checkpoint at the
+    /// end either way.
+    @discardableResult
+    public func train(until lastStep: Int? = nil, stoppingOn monitor: SignalMonitor? = nil) throws(TrainerError) -> TrainingOutcome {
+        let target = min(lastStep ?? config.training.maxSteps, config.training.maxSteps)
+        let logging = config.logging
+        let micro = max(1, config.training.accumulateGradBatches)
+        let batchSize = config.training.trainBatchSize
+        let loader: DataLoader
+        do {
+            loader = try DataLoader(sampler: sampler, batchSize: batchSize, prefetch: 2 * micro)
+        } catch {
+            throw .data(error)
+        }
+        let root = Engine.RandomGenerator(seed: randomSeed)
+        model.setTraining(true)
+        progress.start(step: step)
+        var window = LossWindow()
+        var outcome = TrainingOutcome.finished(step: target)
+
+        while step < target {
+            if let signal = monitor?.received {
+                outcome = .interrupted(step: step, signal: signal)
+                break
+            }
+            let rate = schedule.rate(atStep: step)
+            model.zeroGradients()
+            let stepStream = root.stream(UInt64(step))
+            for index in 0..<micro {
+                let batch = loader.next()
+                var random = stepStream.stream(UInt64(index))
+                let result = Engine.withGradients { () -> BatchLoss in
+                    var result = model.trainingLoss(batch: batch, random: &random)
+                    if micro > 1 { result.loss = result.loss.scaled(by: 1 / Float(micro)) }
+                    return result
+                }
+                result.loss.backward()
+                window.add(loss: Double(result.loss.item) * Double(micro), bits: result.bitsPerCell, examples: batch.size)
+            }
+            let norm = GradientClipping.clipGlobalNorm(parameters, maxNorm: Float(config.training.gradClip))
+            if norm.isFinite {
+                optimizer.step(learningRate: rate)
+            } else {
+                progress.note("step \(step + 1): the gradient norm is \(norm); the update is skipped")
+            }
+            model.zeroGradients()
+            step += 1
+            window.steps += 1
+            sampler = Self.advanced(sampler, to: loader.state)
+            progress.update(step: step, window: window, learningRate: rate)
+
+            if step % max(1, logging.logEveryNSteps) == 0 || step == target {
+                let record = window.record(step: step, learningRate: rate)
+                metrics.loss = record.loss
+                metrics.bitsPerCell = record.bitsPerCell
+                try append(record)
+                progress.logged(record: record)
+                window = LossWindow()
+            }
+            if validationCrops != nil, step % max(1, logging.valCheckIntervalSteps) == 0 || step == config.training.maxSteps {
+                try validateAndRecord()
+            }
+            if step % max(1, logging.logImagesEveryNSteps) == 0 {
+                try writePreviews()
+            }
+            if step % max(1, logging.checkpointEveryNSteps) == 0 {
+                try saveCheckpoint()
+            }
+        }
+        if savedStep != step { try saveCheckpoint() }
+        progress.finish(outcome: outcome)
+        return outcome
+    }
+
+    /// The model's validation result in bits per cell over the fixed validation crops (nil
+    /// without validation data). Batch `i` uses seed ``validationSeed`` + i.
+    public func validate() -> Double? {
+        guard let validationCrops else { return nil }
+        model.setTraining(false)
+        defer { model.setTraining(true) }
+        var bits = 0.0
+        var cells = 0
+        for (index, batch) in validationCrops.batches(size: max(1, config.training.valBatchSize)).enumerated() {
+            let result = Engine.withoutGradients {
+                model.validationLoss(batch: batch, seed: Self.validationSeed &+ UInt64(index))
+            }
+            bits += result.bitsPerCell * Double(result.cells)
+            cells += result.cells
+        }
+        return cells > 0 ? bits / Double(cells) : nil
+    }
+
+    /// The checkpoint state of the run now.
+    public var checkpointState: CheckpointState {
+        CheckpointState(step: step, randomSeed: randomSeed, sampler: sampler.state, metrics: metrics, config: config)
+    }
+
+    private func validateAndRecord() throws(TrainerError) {
+        guard let bits = validate() else { return }
+        metrics.validationBitsPerCell = bits
+        let isBest = metrics.bestValidationBitsPerCell.map { bits < $0 } ?? true
+        if isBest {
+            metrics.bestValidationBitsPerCell = bits
+            metrics.bestStep = step
+        }
+        try append(RunLogRecord(step: step, valBitsPerCell: bits))
+        progress.note(String(format: "step %d: validation %.4f bits/cell%@", step, bits, isBest ? " (best)" : ""))
+        if isBest {
+            do {
+                try store.saveBest(model: model, optimizer: optimizer, state: checkpointState)
+            } catch {
+                throw .checkpoint(error)
+            }
+        }
+    }
+
+    private func writePreviews() throws(TrainerError) {
+        guard let sampler = model as? any PreviewableModel, config.logging.numImagesToLog > 0 else { return }
+        let folder = run.appendingPathComponent(PreviewWriter.folderName, isDirectory: true)
+        model.setTraining(false)
+        defer { model.setTraining(true) }
+        let rolls = Engine.withoutGradients {
+            sampler.samplePreviews(count: config.logging.numImagesToLog, seed: randomSeed ^ UInt64(step))
+        }
+        do {
+            try PreviewWriter(folder: folder).write(rolls, step: step)
+        } catch {
+            throw .checkpoint(error)
+        }
+    }
+
+    private func saveCheckpoint() throws(TrainerError) {
+        do {
+            try store.save(model: model, optimizer: optimizer, state: checkpointState, keepLast: config.logging.keepLast)
+        } catch {
+            throw .checkpoint(error)
+        }
+        savedStep = step
+    }
+
+    private func append(_ record: RunLogRecord) throws(TrainerError) {
+        do {
+            try log.append(record)
+        } catch {
+            throw .checkpoint(error)
+        }
+    }
+
+    /// `sampler` moved to `state` (a later state of the same stream).
+    private static func advanced(_ sampler: ExampleSampler, to state: SamplerState) -> ExampleSampler {
+        var copy = sampler
+        // The loader's sampler is a copy of this one, so its states always restore here.
+        try? copy.restore(state)
+        return copy
+    }
+}
+
+/// Sums of the training numbers since the last logged step.
+struct LossWindow {
+    var loss = 0.0
+    var bits = 0.0
+    var batches = 0
+    var examples = 0
+    var steps = 0
+    var start = DispatchTime.now().uptimeNanoseconds
+
+    mutating func add(loss: Double, bits: Double, examples: Int) {
+        self.loss += loss
+        self.bits += bits
+        batches += 1
+        self.examples += examples
+    }
+
+    var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    func record(step: Int, learningRate: Double) -> RunLogRecord {
+        let count = Double(max(batches, 1))
+        let seconds = max(self.seconds, 1e-9)
+        return RunLogRecord(step: step, loss: loss / count, bitsPerCell: bits / count, lr: learningRate,
+                            examplesPerS: Double(examples) / seconds, stepsPerS: Double(steps) / seconds)
+    }
+}
