@@ -1,0 +1,337 @@
+import Foundation
+import Engine
+import NN
+import PianoRoll
+
+/// The knobs of generation (DESIGN §5).
+public struct SamplingSettings: Sendable, Equatable {
+    /// MAR iterations per MAR level, top first (AR levels have no entry).
+    public var numIterList: [Int]
+    /// Classifier-free guidance strength; 1 runs the conditional branch alone.
+    public var cfg: Double
+    /// Constant `cfg`, or a linear ramp from 1 to `cfg` over level-0 progress.
+    public var cfgSchedule: GuidanceSchedule
+    /// Divisor of the head's logits (lower is more conservative).
+    public var temperature: Double
+    /// Under guidance, classes whose conditional probability is below this are not pushed
+    /// up by the null branch (FractalGen's filter).
+    public var filterThreshold: Double
+    /// The seed of every random choice; the same seed gives the same output.
+    public var seed: UInt64
+
+    /// Settings with the given values.
+    public init(numIterList: [Int], cfg: Double = 1, cfgSchedule: GuidanceSchedule = .constant,
+                temperature: Double = 1, filterThreshold: Double = 1e-4, seed: UInt64 = 0) {
+        self.numIterList = numIterList
+        self.cfg = cfg
+        self.cfgSchedule = cfgSchedule
+        self.temperature = temperature
+        self.filterThreshold = filterThreshold
+        self.seed = seed
+    }
+
+    /// The settings of a config's `sampling:` section with `seed`.
+    public init(_ config: SamplingConfig, seed: UInt64) {
+        self.init(numIterList: config.numIterList, cfg: config.cfg, cfgSchedule: config.cfgSchedule,
+                  temperature: config.temperature, filterThreshold: config.filterThreshold, seed: seed)
+    }
+
+    /// Whether sampling runs the null branch beside the conditional one.
+    public var isGuided: Bool { cfg != 1 }
+
+    /// The guidance strength after `progress` (0…1) of level 0.
+    func cfg(atProgress progress: Double) -> Double {
+        switch cfgSchedule {
+        case .constant: cfg
+        case .linear: 1 + (cfg - 1) * progress
+        }
+    }
+}
+
+/// Cells that generation must keep (DESIGN §5): `cells` holds `count × 128 × width` codes
+/// (each roll pitch-major, as `PianoRoll.codes`) and `mask` marks the cells that are known.
+/// Output cells marked known are bit-for-bit these cells. Continuation marks the first
+/// steps of every pitch; inpainting marks everything outside the regions to regenerate.
+public struct KnownContent: Sendable, Equatable {
+    /// The given cells (only the known ones matter).
+    public var cells: [UInt8]
+    /// `true` where the cell is known.
+    public var mask: [Bool]
+
+    /// Known content from cells and a mask of the same size.
+    public init(cells: [UInt8], mask: [Bool]) {
+        self.cells = cells
+        self.mask = mask
+    }
+
+    /// The first `steps` time steps of each 128 × `width` roll known (a continuation prompt).
+    public init(prefixOf cells: [UInt8], width: Int, steps: Int) {
+        self.cells = cells
+        self.mask = (0..<cells.count).map { $0 % width < steps }
+    }
+}
+
+/// The canvas of level 0 after one of its steps, for animations of the coarse-to-fine process.
+public struct SamplingProgress: Sendable {
+    /// Level-0 steps done (1 …).
+    public let step: Int
+    /// Level-0 steps in all.
+    public let steps: Int
+    /// The rolls so far (`128 × width` codes each); cells not yet generated are silent.
+    public let rolls: [[UInt8]]
+}
+
+/// Generation that cannot start: one line naming the problem and the fix.
+public struct SamplingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What is wrong and how to fix it.
+    public let message: String
+    /// Creates an error with the given message.
+    public init(_ message: String) { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// Classifier-free guidance at the head (DESIGN §4): u + cfg·(c − u), with FractalGen's filter.
+public enum Guidance {
+    /// Mixes conditional logits `c` and null-branch logits `u` (one row each):
+    /// where the conditional probability is below `filterThreshold`, u is raised to at least
+    /// c − max(c) + max(u) so guidance cannot promote a class the condition rules out; then
+    /// u + cfg·(c − u). With `cfg` = 1 the result is exactly `c`.
+    public static func mix(conditional c: [Float], unconditional u: [Float], cfg: Double, filterThreshold: Double) -> [Float] {
+        if cfg == 1 { return c }
+        let maxC = c.max() ?? 0, maxU = u.max() ?? 0
+        let total = c.reduce(0.0) { $0 + Foundation.exp(Double($1 - maxC)) }
+        var result = c
+        for i in c.indices {
+            var ui = u[i]
+            let probability = Foundation.exp(Double(c[i] - maxC)) / total
+            if probability < filterThreshold { ui = max(ui, c[i] - maxC + maxU) }
+            result[i] = ui + Float(cfg) * (c[i] - ui)
+        }
+        return result
+    }
+}
+
+extension FractalGenerativeModel {
+    /// Generates `count` rolls of the model's width (DESIGN §5).
+    ///
+    /// - Parameters:
+    ///   - labels: one style label per roll (label 0 for all when nil).
+    ///   - known: cells to keep (continuation, inpainting); output cells marked known are
+    ///     exactly the given ones, and the rest is generated around them.
+    ///   - settings: iterations, guidance, temperature, seed.
+    ///   - onProgress: called with the canvas after each level-0 step.
+    /// - Returns: `count` rolls of `128 × width` cell codes, pitch-major.
+    /// - Throws: `SamplingError` when a setting or the known content does not fit the model.
+    public func sample(count: Int, labels: [Int32]? = nil, known: KnownContent? = nil, settings: SamplingSettings,
+                       onProgress: ((SamplingProgress) -> Void)? = nil) throws(SamplingError) -> [[UInt8]] {
+        let rollCells = PianoRoll.pitchCount * width
+        guard count > 0 else { throw SamplingError("count \(count) must be at least 1") }
+        let labels = labels ?? Array(repeating: 0, count: count)
+        guard labels.count == count else { throw SamplingError("\(labels.count) labels for \(count) rolls; give one label per roll") }
+        if let bad = labels.first(where: { $0 < 0 || Int($0) >= config.numClasses }) {
+            throw SamplingError("label \(bad) is outside 0..<\(config.numClasses); use a label the model was trained with")
+        }
+        let marLevels = config.generatorTypes.prefix(levels.layers.count).filter { $0 == .mar }.count
+        guard settings.numIterList.count >= marLevels, settings.numIterList.allSatisfy({ $0 >= 1 }) else {
+            throw SamplingError("num_iter_list \(settings.numIterList) needs \(marLevels) entries of at least 1, one per MAR level")
+        }
+        guard settings.temperature > 0, settings.temperature.isFinite else {
+            throw SamplingError("temperature \(settings.temperature) must be a positive number; use e.g. 1.0")
+        }
+        guard settings.cfg.isFinite, settings.cfg >= 0 else { throw SamplingError("cfg \(settings.cfg) must be a number ≥ 0; use 1 for no guidance") }
+        if let known {
+            guard known.cells.count == count * rollCells, known.mask.count == count * rollCells else {
+                throw SamplingError("known content holds \(known.cells.count) cells and \(known.mask.count) flags; \(count) rolls of 128 × \(width) need \(count * rollCells) of each")
+            }
+            let maxCode = UInt8(Int(PianoRoll.Cell.firstOnsetCode) + config.velocityBins - 1)
+            if let index = known.cells.indices.first(where: { known.mask[$0] && known.cells[$0] > maxCode }) {
+                throw SamplingError("known cell \(index) has code \(known.cells[index]), above the highest code \(maxCode) for \(config.velocityBins) velocity bins")
+            }
+        }
+
+        let wasTraining = isTraining
+        setTraining(false)
+        defer { setTraining(wasTraining) }
+        var run = SamplingRun(settings: settings, rng: Engine.RandomGenerator(seed: settings.seed), onProgress: onProgress,
+                              width: width)
+        var canvas = Canvas(items: count,
+                            cells: known.map { k in zip(k.cells, k.mask).map { $1 ? $0 : 0 } } ?? [UInt8](repeating: 0, count: count * rollCells),
+                            known: known?.mask ?? [Bool](repeating: false, count: count * rollCells))
+        let classes = levels.layers[0].classEmbedding!
+        let branchLabels = run.guided ? labels + Array(repeating: Int32(config.numClasses), count: count) : labels
+        Engine.withoutGradients {
+            let conditions = classes.embedding(indices: branchLabels, indexShape: [branchLabels.count, 1])
+            fill(level: 0, conditions: conditions, canvas: &canvas, run: &run)
+        }
+        return (0..<count).map { Array(canvas.cells[($0 * rollCells)..<(($0 + 1) * rollCells)]) }
+    }
+
+    /// Fills the unknown cells of `canvas` (items of level `k`'s input) given their conditions.
+    private func fill(level k: Int, conditions: Tensor, canvas: inout Canvas, run: inout SamplingRun) {
+        guard k < levels.layers.count else {
+            fillCells(conditions: conditions, canvas: &canvas, run: &run)
+            return
+        }
+        let level = levels.layers[k]
+        switch level.type {
+        case .mar: fillMAR(level: level, conditions: conditions, canvas: &canvas, run: &run)
+        case .ar: fillAR(level: level, conditions: conditions, canvas: &canvas, run: &run)
+        }
+    }
+
+    /// Patch features of every item, repeated for the null branch when guided.
+    private func branchFeatures(_ canvas: Canvas, geometry: LevelGeometry, token: Int? = nil, branches: Int) -> Tensor {
+        let single = token.map { features.patchFeatures(canvas.cells, items: canvas.items, geometry: geometry, token: $0) }
+            ?? features.patchFeatures(canvas.cells, items: canvas.items, geometry: geometry)
+        return branches == 1 ? single : Tensor.concatenate([single, single], alongAxis: 0)
+    }
+
+    /// Generates the chosen patches through the next level and writes them into the canvas.
+    private func generate(picks: [PatchReference], conditions: Tensor, level: GeneratorLevel,
+                          canvas: inout Canvas, run: inout SamplingRun) {
+        let geometry = level.geometry
+        var patches = Canvas(items: picks.count, cells: geometry.extract(canvas.cells, picks: picks),
+                             known: geometry.extract(canvas.known, picks: picks))
+        fill(level: level.level + 1, conditions: conditions, canvas: &patches, run: &run)
+        geometry.insert(patches.cells, picks: picks, into: &canvas.cells)
+    }
+
+    private func fillMAR(level: GeneratorLevel, conditions: Tensor, canvas: inout Canvas, run: inout SamplingRun) {
+        let geometry = level.geometry
+        let tokens = geometry.tokens, items = canvas.items, branches = run.branches
+        let marIndex = config.generatorTypes.prefix(level.level).filter { $0 == .mar }.count
+        let steps = run.settings.numIterList[marIndex]
+        // Patches whose cells are all known are never masked; the rest start masked, in a
+        // fresh random order per item. The masked set is always a prefix of the order.
+        var orders: [[Int]] = []
+        for item in 0..<items {
+            var order = (0..<tokens).filter { !geometry.isPatchFull(canvas.known, item: item, token: $0) }
+            order.shuffle(using: &run.rng)
+            orders.append(order)
+        }
+        var maskedCounts = orders.map(\.count)
+        for step in 0..<steps {
+            let ratio = step == steps - 1 ? 0 : cos(Double.pi / 2 * Double(step + 1) / Double(steps))
+            if level.level == 0 { run.cfg = run.settings.cfg(atProgress: 1 - ratio) }
+            var picks: [PatchReference] = []
+            var nextCounts = maskedCounts
+            for item in 0..<items where maskedCounts[item] > 0 {
+                let masked = maskedCounts[item]
+                let next = step == steps - 1 ? 0 : max(1, min(masked - 1, Int((Double(orders[item].count) * ratio).rounded(.down))))
+                for position in next..<masked { picks.append(PatchReference(item: item, token: orders[item][position])) }
+                nextCounts[item] = next
+            }
+            if !picks.isEmpty {
+                var flags = [Bool](repeating: false, count: items * tokens)
+                for item in 0..<items {
+                    for token in orders[item].prefix(maskedCounts[item]) { flags[item * tokens + token] = true }
+                }
+                let maskFlags = branches == 1 ? flags : flags + flags
+                let outputs = level.encode(conditions: conditions, features: branchFeatures(canvas, geometry: geometry, branches: branches),
+                                           masked: maskFlags, generator: &run.rng)
+                picks.sort { ($0.item, $0.token) < ($1.item, $1.token) }
+                let handed = level.handDown(outputs, picks: picks, branches: branches)
+                generate(picks: picks, conditions: handed, level: level, canvas: &canvas, run: &run)
+            }
+            maskedCounts = nextCounts
+            if level.level == 0 { run.report(canvas, step: step + 1, steps: steps) }
+        }
+    }
+
+    private func fillAR(level: GeneratorLevel, conditions: Tensor, canvas: inout Canvas, run: inout SamplingRun) {
+        let geometry = level.geometry
+        let tokens = geometry.tokens, items = canvas.items, branches = run.branches
+        let decoder = level.makeDecoder(conditions: conditions)
+        for (position, token) in level.scanOrder.enumerated() {
+            if level.level == 0 { run.cfg = run.settings.cfg(atProgress: Double(position + 1) / Double(tokens)) }
+            let picks = (0..<items).filter { !geometry.isPatchFull(canvas.known, item: $0, token: token) }
+                .map { PatchReference(item: $0, token: token) }
+            if !picks.isEmpty {
+                var rows: [Int32] = []
+                for branch in 0..<branches { rows += picks.map { Int32(branch * items + $0.item) } }
+                let handed = decoder.nextCondition.indexSelect(alongAxis: 0, indices: rows)
+                    .reshaped([rows.count, 1, level.width])
+                generate(picks: picks, conditions: handed, level: level, canvas: &canvas, run: &run)
+            }
+            if position < tokens - 1 {
+                decoder.feed(features: branchFeatures(canvas, geometry: geometry, token: token, branches: branches))
+            }
+            if level.level == 0 { run.report(canvas, step: position + 1, steps: tokens) }
+        }
+    }
+
+    /// The head: samples every unknown single-cell item; known cells are copied.
+    private func fillCells(conditions: Tensor, canvas: inout Canvas, run: inout SamplingRun) {
+        let cells = canvas.items, branches = run.branches
+        let own = conditions.sliced(alongAxis: 1, 0..<1).reshaped([conditions.shape[0], conditions.shape[2]])
+        let onset = Array(repeating: Int32(2), count: cells * branches)
+        let logits = head.logits(conditions: own, states: onset, generator: &run.rng)
+        let stateLogits = logits.state.scalars, velocityLogits = logits.velocity.scalars
+        let bins = config.velocityBins
+        func row(_ values: [Float], _ index: Int, _ width: Int) -> [Float] {
+            let c = Array(values[(index * width)..<((index + 1) * width)])
+            guard branches == 2 else { return c }
+            let u = Array(values[((cells + index) * width)..<((cells + index + 1) * width)])
+            return Guidance.mix(conditional: c, unconditional: u, cfg: run.cfg, filterThreshold: run.settings.filterThreshold)
+        }
+        for cell in 0..<cells where !canvas.known[cell] {
+            let state = run.draw(row(stateLogits, cell, 3))
+            if state == 2 {
+                let bin = run.draw(row(velocityLogits, cell, bins))
+                canvas.cells[cell] = PianoRoll.Cell.firstOnsetCode + UInt8(bin)
+            } else {
+                canvas.cells[cell] = UInt8(state)
+            }
+        }
+    }
+}
+
+/// Items of one level being generated: their cells and which cells are known.
+struct Canvas {
+    var items: Int
+    var cells: [UInt8]
+    var known: [Bool]
+}
+
+/// The state of one `sample` call: settings, the random stream, the current guidance.
+struct SamplingRun {
+    let settings: SamplingSettings
+    var rng: Engine.RandomGenerator
+    let onProgress: ((SamplingProgress) -> Void)?
+    let width: Int
+    /// The guidance strength at the current level-0 step.
+    var cfg: Double
+
+    init(settings: SamplingSettings, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?, width: Int) {
+        self.settings = settings
+        self.rng = rng
+        self.onProgress = onProgress
+        self.width = width
+        self.cfg = settings.cfg
+    }
+
+    var guided: Bool { settings.isGuided }
+    var branches: Int { guided ? 2 : 1 }
+
+    /// A class drawn from softmax(logits / temperature).
+    mutating func draw(_ logits: [Float]) -> Int {
+        let scale = 1 / settings.temperature
+        let top = Double(logits.max() ?? 0)
+        let weights = logits.map { Foundation.exp((Double($0) - top) * scale) }
+        let total = weights.reduce(0, +)
+        var target = Double(rng.uniform()) * total
+        for (index, weight) in weights.enumerated() {
+            target -= weight
+            if target < 0 { return index }
+        }
+        return weights.lastIndex { $0 > 0 } ?? 0
+    }
+
+    func report(_ canvas: Canvas, step: Int, steps: Int) {
+        guard let onProgress else { return }
+        let rollCells = PianoRoll.pitchCount * width
+        onProgress(SamplingProgress(step: step, steps: steps,
+                                    rolls: (0..<canvas.items).map { Array(canvas.cells[($0 * rollCells)..<(($0 + 1) * rollCells)]) }))
+    }
+}
