@@ -2,10 +2,15 @@ import FractalModel
 
 /// One configuration value as a checkpoint stores it.
 public enum CheckpointConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// An integer.
     case int(Int)
+    /// A real number.
     case double(Double)
+    /// A text (paths, names of choices).
     case text(String)
+    /// A list of integers.
     case ints([Int])
+    /// A list of names (generator types).
     case words([String])
 
     public init(from decoder: any Decoder) throws {
@@ -31,6 +36,19 @@ public enum CheckpointConfigValue: Sendable, Equatable, Codable, CustomStringCon
         case .text(let value): try container.encode(value)
         case .ints(let values): try container.encode(values)
         case .words(let values): try container.encode(values)
+        }
+    }
+
+    /// Numbers compare by value: JSON does not keep `1.0` apart from `1`.
+    public static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case let (.int(x), .int(y)): return x == y
+        case let (.double(x), .double(y)): return x == y
+        case let (.int(x), .double(y)), let (.double(y), .int(x)): return Double(x) == y
+        case let (.text(x), .text(y)): return x == y
+        case let (.ints(x), .ints(y)): return x == y
+        case let (.words(x), .words(y)): return x == y
+        default: return false
         }
     }
 

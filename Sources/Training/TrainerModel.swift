@@ -1,4 +1,5 @@
 import Engine
+import FractalModel
 import NN
 import PianoRoll
 
@@ -34,4 +35,23 @@ public protocol TrainableModel: Layer {
 public protocol PreviewableModel: TrainableModel {
     /// `count` new rolls, with every random choice fixed by `seed`.
     func samplePreviews(count: Int, seed: UInt64) -> [PianoRoll]
+}
+
+extension FractalGenerativeModel: TrainableModel {
+    /// The model's training loss on `batch`. Unlabeled rolls (class −1) count as class 0,
+    /// the only class of a model with `num_classes` 1.
+    public func trainingLoss(batch: Batch, random: inout Engine.RandomGenerator) -> BatchLoss {
+        let result = trainingLoss(cells: batch.codes, labels: Self.modelLabels(batch.labels), width: batch.steps, rng: &random)
+        return BatchLoss(loss: result.loss, bitsPerCell: result.bitsPerCell, cells: result.cells)
+    }
+
+    /// The model's deterministic evaluation loss on `batch` with masks drawn from `seed`.
+    public func validationLoss(batch: Batch, seed: UInt64) -> BatchLoss {
+        let result = evaluationLoss(cells: batch.codes, labels: Self.modelLabels(batch.labels), width: batch.steps, seed: seed)
+        return BatchLoss(loss: result.loss, bitsPerCell: result.bitsPerCell, cells: result.cells)
+    }
+
+    private static func modelLabels(_ labels: [Int32]) -> [Int32] {
+        labels.map { max($0, 0) }
+    }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import FractalModel
+import TestSupport
+import Testing
+import Training
+
+@Suite("Checkpoint configuration")
+struct CheckpointConfigTests {
+    @Test("every config file of the repository survives the trip through a checkpoint's entries", arguments: [
+        "train_tiny.yaml", "train_small.yaml", "train_default.yaml", "train_cpu.yaml",
+    ])
+    func roundTrip(file: String) throws {
+        let url = SharedData.repositoryRoot.appendingPathComponent("config/\(file)")
+        let config = try FractalConfig.load(contentsOf: url).config
+        let entries = config.checkpointEntries
+        #expect(try FractalConfig(checkpointEntries: entries, file: "state.json") == config)
+        #expect(try FractalConfig.parse(yaml: config.checkpointYAML, file: "x").config == config)
+    }
+
+    @Test("awkward values round-trip exactly: exponents, long fractions, quotes, AR levels")
+    func awkwardValues() throws {
+        var config = FractalConfig()
+        config.training.learningRate = 1e-5
+        config.training.minLR = 1.234567890123e-7
+        config.model.initStd = 0.1 + 0.2
+        config.training.weightDecay = 1e20
+        config.model.generatorTypes = [.ar, .mar, .ar]
+        config.sampling.numIterList = [16]
+        config.data.trainData = "songs/\"quoted\" \\ list.txt"
+        config.data.cacheDir = "/tmp/cache: with colon"
+        config.seed = 3
+        let rebuilt = try FractalConfig(checkpointEntries: config.checkpointEntries, file: "state.json")
+        #expect(rebuilt == config)
+        // Through state.json (JSON) and back, bit for bit.
+        let sampler = try ExampleSampler(dataset: decodedDataset([scaleRoll()]), cropLength: 16, pitchShifts: 0...0, seed: .max).state
+        let state = CheckpointState(step: 9, randomSeed: .max - 1, sampler: sampler, metrics: CheckpointMetrics(loss: 0.1 + 0.2), config: config)
+        let encoder = JSONEncoder(), decoder = JSONDecoder()
+        let decoded = try decoder.decode(CheckpointState.self, from: encoder.encode(state))
+        #expect(decoded == state)
+        #expect(try FractalConfig(checkpointEntries: decoded.config.map { ($0.key, $0.value) }, file: "state.json") == config)
+    }
+
+    @Test("model keys and data.crop_length count as model keys; differences list mine, then theirs")
+    func differences() {
+        var a = FractalConfig(), b = FractalConfig()
+        #expect(a.modelKeyDifferences(from: b).isEmpty)
+        a.model.velocityBins = 16
+        a.training.maxSteps = 3
+        a.data.cropLength = 256
+        b.logging.keepLast = 9
+        let differences = a.modelKeyDifferences(from: b)
+        #expect(differences.map(\.path) == ["model.velocity_bins", "data.crop_length"])
+        #expect(differences.map { "\($0.mine) vs \($0.theirs)" } == ["16 vs 32", "256 vs 512"])
+    }
+}
