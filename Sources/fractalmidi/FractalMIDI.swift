@@ -13,7 +13,7 @@ struct FractalMIDI: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InfoCommand.self, RollCommand.self, PlanCommand.self, DataCommand.self, EvalCommand.self,
-            TrainCommand.self, BenchCommand.self,
+            TrainCommand.self, BenchCommand.self, GenerateCommand.self, ContinueCommand.self, InpaintCommand.self,
         ]
     )
 
