@@ -60,6 +60,9 @@ let package = Package(
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FractalModel", "PianoRoll", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "CPNGDecoder"], exclude: ["Fixtures"]),
-        .testTarget(name: "fractalmidiTests", dependencies: ["fractalmidi", "TestSupport"]),
+        .testTarget(name: "fractalmidiTests", dependencies: [
+            "fractalmidi", "TestSupport",
+            "FractalModel", "Training", "NN", "PianoRoll", "MIDIFile", "CPNGDecoder", "CGIFDecoder",
+        ]),
     ]
 )

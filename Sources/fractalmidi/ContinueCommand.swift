@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import PianoRoll
+
+/// `fractalmidi continue INPUT.mid --bars N`: the input kept as it is, with N bars appended.
+struct ContinueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "continue",
+        abstract: "Continue a MIDI file for some bars with a trained model, keeping the input exactly.",
+        discussion: """
+            Writes <input>-continued-<k>.mid, .png, .gif and (with --wav) .wav into the output \
+            folder. Bars have the length of the input's last time signature; the default is 4 bars. \
+            The input's tempo map is kept unless --bpm is given.
+            """
+    )
+
+    @Argument(help: "The MIDI file to continue.", completion: .file(extensions: ["mid", "midi"]))
+    var input: String
+
+    @OptionGroup var length: LengthArguments
+    @OptionGroup var generation: GenerationArguments
+
+    func run() throws {
+        try GenerationRun.checkOutputs(of: generation)
+        var roll = try GenerationInput.roll(input)
+        let model = try GenerationModel.load(generation.model)
+        if roll.velocityBins != model.config.model.velocityBins {
+            roll = try GenerationInput.roll(input, velocityBins: model.config.model.velocityBins)
+        }
+        let added = length.steps ?? RegionBarGrid(roll).stepsOfBars(continuing: length.bars ?? 4)
+        let piece = try GenerationInput.extended(roll, to: roll.steps + added)
+        let known = (0..<(PianoRoll.pitchCount * piece.steps)).map { $0 % piece.steps < roll.steps }
+        try GenerationRun(model: model, arguments: generation)
+            .run(GenerationJob(name: GenerationInput.name(of: input, suffix: "continued"), piece: piece, known: known))
+    }
+}

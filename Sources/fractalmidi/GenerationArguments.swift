@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import FractalModel
+
+/// The options `generate`, `continue` and `inpaint` share: the model, the sampling knobs and
+/// the outputs.
+struct GenerationArguments: ParsableArguments {
+    @Option(help: "A training run folder or a checkpoint folder (default: the bundled model in models/default/).",
+            completion: .directory)
+    var model: String?
+
+    @Option(help: "How many pieces to write (1…64).")
+    var count = 1
+
+    @Option(help: "The style label (class index) to condition on, 0 ..< the model's number of classes.")
+    var style = 0
+
+    @Option(help: "Classifier-free guidance strength; 1 is none (default: the model config's sampling.cfg).")
+    var cfg: Double?
+
+    @Option(help: "Divides the logits: below 1 is safer, above 1 wilder (default: the config's sampling.temperature).")
+    var temperature: Double?
+
+    @Option(help: "MAR iterations per MAR level, top first, e.g. 64,16,16 (default: the config's sampling.num_iter_list).")
+    var iters: String?
+
+    @Option(help: "The random seed; the same seed and settings give the same music (default: a random seed, printed).")
+    var seed: UInt64?
+
+    @Option(help: "Tempo of the written MIDI in beats per minute (default: the input's tempo, or 120).")
+    var bpm: Double?
+
+    @Option(name: .shortAndLong, help: "The folder to write into (created if missing).", completion: .directory)
+    var output = "."
+
+    @Flag(help: "Do not write the animated GIF of the coarse-to-fine process.")
+    var noAnimation = false
+
+    @Flag(help: "Also render a WAV with FluidSynth (needs the fluidsynth and timgm6mb-soundfont Debian packages).")
+    var wav = false
+
+    func validate() throws {
+        guard (1...64).contains(count) else {
+            throw ValidationError("--count \(count) is outside 1…64; ask for between 1 and 64 pieces")
+        }
+        guard style >= 0 else { throw ValidationError("--style \(style) is negative; use a class index from 0") }
+        if let cfg, !(cfg.isFinite && cfg >= 0) {
+            throw ValidationError("--cfg \(cfg) must be a number ≥ 0; use 1 for no guidance")
+        }
+        if let temperature, !(temperature.isFinite && temperature > 0) {
+            throw ValidationError("--temperature \(temperature) must be a positive number; use e.g. 1.0")
+        }
+        if let bpm, !(bpm.isFinite && bpm >= 1 && bpm <= 1000) {
+            throw ValidationError("--bpm \(bpm) is outside 1…1000; use e.g. 120")
+        }
+        _ = try iterationList()
+    }
+
+    /// `--iters` as numbers, or nil when not given.
+    func iterationList() throws -> [Int]? {
+        guard let iters else { return nil }
+        let numbers = iters.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--iters '\(iters)' is not a list of positive whole numbers; write e.g. 64,16,16")
+        }
+        return numbers.compactMap { $0 }
+    }
+
+    /// The sampling settings: these options over the model config's `sampling:` section.
+    func settings(for model: GenerationModel, seed: UInt64) throws(GenerationError) -> SamplingSettings {
+        var settings = SamplingSettings(model.config.sampling, seed: seed)
+        if let cfg { settings.cfg = cfg }
+        if let temperature { settings.temperature = temperature }
+        if let list = try? iterationList() { settings.numIterList = list }
+        let marLevels = model.config.model.generatorTypes.filter { $0 == .mar }.count
+        if iters != nil, settings.numIterList.count != marLevels {
+            throw .invalidInput("--iters '\(iters ?? "")' gives \(settings.numIterList.count) numbers but the model has "
+                + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one number per MAR level")
+        }
+        guard style < model.config.model.numClasses else {
+            throw .invalidInput("--style \(style) is not a class of this model, which has \(model.config.model.numClasses) "
+                + "(0 ..< \(model.config.model.numClasses)); use one of those")
+        }
+        return settings
+    }
+}
+
+/// The length options of `generate` and `continue`: `--bars N` or `--steps N`.
+struct LengthArguments: ParsableArguments {
+    @Option(help: "Length in bars (of the time signature: 16 steps in 4/4).")
+    var bars: Int?
+
+    @Option(help: "Length in 16th-note steps.")
+    var steps: Int?
+
+    func validate() throws {
+        if bars != nil, steps != nil {
+            throw ValidationError("--bars and --steps both given; use one of them")
+        }
+        if let bars, !(1...4096).contains(bars) {
+            throw ValidationError("--bars \(bars) is outside 1…4096; ask for at least one bar")
+        }
+        if let steps, !(1...65_536).contains(steps) {
+            throw ValidationError("--steps \(steps) is outside 1…65536; ask for at least one step")
+        }
+    }
+}

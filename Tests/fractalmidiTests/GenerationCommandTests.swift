@@ -1,0 +1,270 @@
+import CGIFDecoder
+import CPNGDecoder
+import Foundation
+import FractalModel
+import NN
+import PianoRoll
+import Testing
+import TestSupport
+import Training
+import fractalmidi
+
+/// A checkpoint of the tiny model (config/train_tiny.yaml: rolls 64 steps wide), saved the way
+/// the trainer saves one, built once for all tests. Its weights are the initial ones: the tests
+/// check what the commands keep, reproduce and write, not what the music sounds like.
+enum TinyCheckpoint {
+    /// The run folder holding the checkpoint.
+    static let run: URL = {
+        do { return try make() } catch { fatalError("cannot build the tiny checkpoint: \(error)") }
+    }()
+
+    static func make(seed: UInt64 = 7) throws -> URL {
+        let config = try FractalConfig.load(contentsOf: SharedData.repositoryRoot.appendingPathComponent("config/train_tiny.yaml")).config
+        let model = FractalGenerativeModel(config: config, seed: seed)
+        let sampler = try JSONDecoder().decode(SamplerState.self, from: Data(#"{"seed":1,"epoch":0,"position":0,"fingerprint":0}"#.utf8))
+        let state = CheckpointState(step: 1, randomSeed: 1, sampler: sampler, metrics: CheckpointMetrics(), config: config)
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("fractalmidi-tiny-run-\(UUID().uuidString)")
+        try CheckpointStore(run: run).save(model: model, optimizer: AdamW(parameters: model.namedParameters()), state: state, keepLast: 1)
+        return run
+    }
+}
+
+/// A hand-made piece: `bars` bars of 3/4 (12 steps each) at 90 BPM, with chords, held notes
+/// crossing bar lines and a re-struck pitch.
+func handMadePiece(bars: Int) throws -> PianoRoll {
+    let steps = bars * 12
+    var roll = try PianoRoll(steps: steps, tempoMap: [.init(step: 0, beatsPerMinute: 90)],
+                             timeSignatures: [.init(step: 0, numerator: 3, denominator: 4)])
+    for bar in 0..<bars {
+        let start = bar * 12
+        for (pitch, length) in [(48 + bar % 5, 12), (60 + bar % 7, 4), (64 + bar % 3, 8), (72, 2)] {
+            let end = min(start + length + (pitch == 48 + bar % 5 && bar % 2 == 0 ? 6 : 0), steps)
+            roll[pitch: pitch, step: start] = .onset(velocityBin: (bar * 7 + pitch) % 32)
+            for step in (start + 1)..<end where roll[pitch: pitch, step: step] == .silent { roll[pitch: pitch, step: step] = .sustain }
+        }
+        roll[pitch: 72, step: start + 2] = .onset(velocityBin: 20)
+    }
+    return roll
+}
+
+/// The width and height a PNG decoder (libpng) reads.
+func decodedPNGSize(_ url: URL) throws -> (width: Int, height: Int) {
+    let data = try Data(contentsOf: url)
+    var image = png_image()
+    image.version = UInt32(PNG_IMAGE_VERSION)
+    let began = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+    try #require(began != 0, "libpng cannot read \(url.lastPathComponent)")
+    defer { png_image_free(&image) }
+    image.format = UInt32(PNG_FORMAT_RGB)
+    var pixels = [UInt8](repeating: 0, count: Int(image.width * image.height) * 3)
+    let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+    try #require(finished != 0, "libpng cannot decode \(url.lastPathComponent)")
+    return (Int(image.width), Int(image.height))
+}
+
+/// The size and frame count a GIF decoder (giflib) reads.
+func decodedGIF(_ url: URL) throws -> (width: Int, height: Int, frames: Int) {
+    var error: Int32 = 0
+    let gif = try #require(DGifOpenFileName(url.path, &error), "giflib cannot open \(url.lastPathComponent)")
+    defer { DGifCloseFile(gif, &error) }
+    try #require(DGifSlurp(gif) == GIF_OK, "giflib cannot decode \(url.lastPathComponent)")
+    return (Int(gif.pointee.SWidth), Int(gif.pointee.SHeight), Int(gif.pointee.ImageCount))
+}
+
+/// `generate`, `continue` and `inpaint` end to end with a real (tiny) model checkpoint.
+@Suite("Generation commands")
+struct GenerationCommandTests {
+    let tool: CommandLineTool
+    let folder: TemporaryFolder
+
+    init() throws {
+        tool = try CommandLineTool()
+        folder = try TemporaryFolder()
+    }
+
+    func run(_ arguments: [String]) throws -> CommandLineTool.Result {
+        let result = try tool.run(arguments)
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        return result
+    }
+
+    func writeInput(bars: Int) throws -> (url: URL, roll: PianoRoll) {
+        let url = folder.url.appendingPathComponent("input.mid")
+        let roll = try handMadePiece(bars: bars)
+        try roll.writeMIDI(to: url)
+        return (url, try PianoRoll(contentsOf: url))
+    }
+
+    @Test("generate writes MIDI, PNG and GIF that independent decoders read; the same seed writes the same music")
+    func generateWritesReproducibleOutputs() throws {
+        defer { folder.remove() }
+        let first = folder.url.appendingPathComponent("first"), second = folder.url.appendingPathComponent("second")
+        let common = ["generate", "--model", TinyCheckpoint.run.path, "--count", "2", "--iters", "2,2,2", "--seed", "11", "--bpm", "100"]
+        let result = try run(common + ["-o", first.path])
+        #expect(result.standardOutput.contains("seed 11; wrote"))
+        _ = try run(common + ["-o", second.path, "--no-animation"])
+        for k in 1...2 {
+            let midi = try Data(contentsOf: first.appendingPathComponent("generated-\(k).mid"))
+            #expect(midi == (try Data(contentsOf: second.appendingPathComponent("generated-\(k).mid"))), "seed 11 gave another piece \(k)")
+            let roll = try PianoRoll(contentsOf: first.appendingPathComponent("generated-\(k).mid"))
+            #expect(roll.steps == 64)
+            #expect(abs(roll.tempoMap[0].beatsPerMinute - 100) < 0.01)
+            let png = try decodedPNGSize(first.appendingPathComponent("generated-\(k).png"))
+            #expect(png.width == 64 * 2)
+            let gif = try decodedGIF(first.appendingPathComponent("generated-\(k).gif"))
+            #expect(gif.width == 64 * 2 && gif.frames >= 2, "\(gif)")
+            #expect(!FileManager.default.fileExists(atPath: second.appendingPathComponent("generated-\(k).gif").path))
+        }
+        let other = folder.url.appendingPathComponent("other")
+        _ = try run(["generate", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2", "--seed", "12", "-o", other.path, "--no-animation"])
+        #expect(try Data(contentsOf: other.appendingPathComponent("generated-1.mid"))
+            != Data(contentsOf: first.appendingPathComponent("generated-1.mid")))
+    }
+
+    @Test("generate --bars longer than the model's width joins its windows into one piece (model given as a checkpoint folder)")
+    func generateLongPiece() throws {
+        defer { folder.remove() }
+        let checkpoint = CheckpointStore(run: TinyCheckpoint.run).directory.appendingPathComponent(CheckpointStore.folderName(step: 1))
+        _ = try run(["generate", "--model", checkpoint.path, "--bars", "9", "--iters", "1,1,1", "--seed", "3",
+                     "-o", folder.url.path, "--no-animation"])
+        let roll = try PianoRoll(contentsOf: folder.url.appendingPathComponent("generated-1.mid"))
+        #expect(roll.steps == 9 * 16)
+        #expect(roll.timeSignatures.first.map { [$0.numerator, $0.denominator] } == [4, 4])
+    }
+
+    @Test("continue keeps the input cell for cell and appends bars of its time signature")
+    func continueKeepsInput() throws {
+        defer { folder.remove() }
+        let input = try writeInput(bars: 3)
+        _ = try run(["continue", input.url.path, "--bars", "2", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2",
+                     "--seed", "5", "-o", folder.url.path])
+        let output = try PianoRoll(contentsOf: folder.url.appendingPathComponent("input-continued-1.mid"))
+        #expect(output.steps == input.roll.steps + 2 * 12)
+        #expect(output.cropped(steps: 0..<input.roll.steps).codes == input.roll.codes)
+        #expect(output.tempoMap == input.roll.tempoMap)
+        #expect(output.timeSignatures == input.roll.timeSignatures)
+        #expect(try decodedGIF(folder.url.appendingPathComponent("input-continued-1.gif")).frames >= 2)
+    }
+
+    @Test("inpaint regenerates only the regions: every cell outside them is the input's", arguments: [
+        ["--region", "2-3"],
+        ["--region", "2.5-3:C4-C5", "--region", "5:2-5:3"],
+    ])
+    func inpaintKeepsEverythingElse(regions: [String]) throws {
+        defer { folder.remove() }
+        let input = try writeInput(bars: 6)
+        _ = try run(["inpaint", input.url.path, "--model", TinyCheckpoint.run.path, "--iters", "2,2,2", "--seed", "9",
+                     "-o", folder.url.path] + regions)
+        let output = try PianoRoll(contentsOf: folder.url.appendingPathComponent("input-inpainted-1.mid"))
+        #expect(output.steps == input.roll.steps)
+        let grid = RegionBarGridForTests(input.roll)
+        let resolved = try stride(from: 1, to: regions.count, by: 2).map { try grid.resolve(regions[$0]) }
+        var changedInside = 0
+        for pitch in 0..<128 {
+            for step in 0..<input.roll.steps {
+                let inside = resolved.contains { $0.steps.contains(step) && $0.pitches.contains(pitch) }
+                if inside {
+                    if output[pitch: pitch, step: step] != input.roll[pitch: pitch, step: step] { changedInside += 1 }
+                    continue
+                }
+                var expected = input.roll[pitch: pitch, step: step]
+                // A note cut by a region's end whose start was regenerated away plays on as a new
+                // note (a sustain after silence reads as an onset in the default bin).
+                if expected == .sustain, step > 0, output[pitch: pitch, step: step - 1] == .silent {
+                    expected = .onset(velocityBin: output.binning.defaultBin)
+                }
+                #expect(output[pitch: pitch, step: step] == expected, "pitch \(pitch) step \(step) changed outside the regions")
+            }
+        }
+        #expect(changedInside > 0, "nothing was regenerated")
+        let png = try decodedPNGSize(folder.url.appendingPathComponent("input-inpainted-1.png"))
+        #expect(png.width == input.roll.steps * 2)
+    }
+
+    @Test("bad arguments print one line naming the problem and exit with status 1", arguments: [
+        (["inpaint", "INPUT", "--region", "7-9"], "--region '7-9' is outside the piece, which has 6 bars"),
+        (["inpaint", "INPUT", "--region", "3-x"], "--region '3-x' is not a region"),
+        (["inpaint", "INPUT", "--region", "0-2"], "names bar 0"),
+        (["inpaint", "INPUT", "--region", "4-2"], "ends before it starts"),
+        (["inpaint", "INPUT", "--region", "2-3:C3-C12"], "outside the MIDI range"),
+        (["inpaint", "INPUT"], "no --region given"),
+        (["inpaint", "/nonexistent/song.mid", "--region", "1-2"], "song.mid"),
+        (["continue", "/nonexistent/song.mid", "--model", "MODEL"], "song.mid"),
+        (["continue", "INPUT", "--bars", "0", "--model", "MODEL"], "--bars 0"),
+        (["generate", "--bars", "2", "--steps", "32", "--model", "MODEL"], "--bars and --steps both given"),
+        (["generate", "--model", "/nonexistent/run"], "--model /nonexistent/run: no such folder"),
+        (["generate", "--model", "MODEL", "-o", "FILE/out"], "cannot create the output folder"),
+        (["generate", "--model", "MODEL", "-o", "FILE"], "is a file, not a folder"),
+        (["generate", "--model", "MODEL", "--style", "1"], "--style 1 is not a class of this model, which has 1"),
+        (["generate", "--model", "MODEL", "--iters", "4,4"], "gives 2 numbers but the model has 3 MAR levels"),
+        (["generate", "--model", "MODEL", "--iters", "4,x,4"], "--iters '4,x,4' is not a list"),
+        (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
+        (["generate", "--model", "MODEL", "--count", "0"], "--count 0 is outside 1…64"),
+        (["generate", "--model", "MODEL", "--bpm", "0"], "--bpm 0.0 is outside"),
+        (["generate", "--model", "EMPTY"], "no checkpoint there"),
+    ])
+    func userErrors(arguments: [String], fragment: String) throws {
+        defer { folder.remove() }
+        let input = try writeInput(bars: 6)
+        let file = folder.url.appendingPathComponent("file.txt")
+        try Data("not a folder".utf8).write(to: file)
+        let empty = folder.url.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let replacements = ["INPUT": input.url.path, "MODEL": TinyCheckpoint.run.path, "EMPTY": empty.path]
+        let resolved = arguments.map { argument in
+            argument.hasPrefix("FILE") ? file.path + argument.dropFirst(4) : replacements[argument] ?? argument
+        }
+        let result = try tool.run(resolved + (resolved.contains("-o") ? [] : ["-o", folder.url.appendingPathComponent("out").path]))
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("fractalmidi: "), "stderr: \(result.standardError)")
+        #expect(result.standardError.contains(fragment), "stderr: \(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1, "stderr: \(result.standardError)")
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test("without --model and without the bundled model: one line saying so and how to pass --model")
+    func missingBundledModel() throws {
+        defer { folder.remove() }
+        guard !FileManager.default.fileExists(atPath: SharedData.repositoryRoot.appendingPathComponent("models/default").path) else { return }
+        let result = try tool.run(["generate", "-o", folder.url.path], in: folder.url)
+        #expect(result.status == 1)
+        #expect(result.standardError == "fractalmidi: no --model given and the bundled default model (models/default/) is not "
+            + "installed yet; train one with `fractalmidi train` and pass its run folder with --model DIR\n")
+    }
+
+    @Test("a checkpoint whose weights do not fit its config is refused in one line")
+    func incompatibleCheckpoint() throws {
+        defer { folder.remove() }
+        let run = try TinyCheckpoint.make()
+        defer { try? FileManager.default.removeItem(at: run) }
+        let checkpoint = try Checkpoint.load(from: run)
+        var shrunk = checkpoint.config.model
+        shrunk.embedDimList = [16, 16, 16, 16]
+        let other = FractalGenerativeModel(config: shrunk, width: checkpoint.config.data.cropLength, seed: 1)
+        try other.stateDict().write(to: checkpoint.directory.appendingPathComponent(Checkpoint.modelFileName))
+        let result = try tool.run(["generate", "--model", run.path, "-o", folder.url.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("the weights do not fit the checkpoint's model config"), "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1)
+    }
+
+    @Test("--wav without FluidSynth names the Debian packages to install")
+    func wavWithoutSynthesizer() throws {
+        defer { folder.remove() }
+        guard !FileManager.default.fileExists(atPath: "/usr/bin/fluidsynth")
+            || !FileManager.default.fileExists(atPath: "/usr/share/sounds/sf2/TimGM6mb.sf2") else { return }
+        let result = try tool.run(["generate", "--model", TinyCheckpoint.run.path, "--wav", "-o", folder.url.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("apt-get install -y --no-install-recommends fluidsynth timgm6mb-soundfont"))
+        #expect(result.standardError.split(separator: "\n").count == 1)
+    }
+}
+
+/// Region resolution as the command does it, through the public parser.
+struct RegionBarGridForTests {
+    let grid: fractalmidi.RegionBarGrid
+    init(_ roll: PianoRoll) { grid = fractalmidi.RegionBarGrid(roll) }
+    func resolve(_ text: String) throws -> fractalmidi.ResolvedRegion {
+        try fractalmidi.RegionSpecification(parsing: text).resolved(in: grid)
+    }
+}
