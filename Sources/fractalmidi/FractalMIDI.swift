@@ -12,11 +12,9 @@ struct FractalMIDI: ParsableCommand {
         abstract: "Learn piano music from MIDI files and write new music with a fractal generative model.",
         version: "0.1.0",
         subcommands: [
-        subcommands: [
             GenerateCommand.self, ContinueCommand.self, InpaintCommand.self,
             InfoCommand.self, RollCommand.self, PlanCommand.self, DataCommand.self, TrainCommand.self,
             EvalCommand.self, BenchCommand.self,
-        ]
         ]
     )
 
