@@ -68,23 +68,12 @@ struct DataCacheCommand: ParsableCommand {
     @Option(help: "The cache folder.")
     var cache: String?
 
-    @Option(help: "Velocity bins of the rolls (the model's velocity_bins).")
-    var velocityBins = PianoRoll.VelocityBins.defaultCount
-
-    @Flag(help: "Keep notes on the drum channel (channel 10).")
-    var drums = false
-
-    @Flag(help: "Ignore the sustain pedal (CC64).")
-    var noSustainPedal = false
+    @OptionGroup var conversion: ConversionArguments
 
     func run() throws {
         let dataset = try MusicDataset(sources: sources.map { path throws(DataError) in try DataSource(path: path) })
         let folder = cache.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RollCache.defaultDirectory()
-        _ = try PianoRoll.VelocityBins(count: velocityBins)
-        let rollCache = RollCache(
-            directory: folder,
-            options: PianoRoll.ConversionOptions(
-                velocityBins: velocityBins, includeDrums: drums, applySustainPedal: !noSustainPedal))
+        let rollCache = RollCache(directory: folder, options: conversion.options)
         let progress = ProgressReporter(title: "cache", total: dataset.items.count)
         let decoded = try rollCache.load(dataset, progress: progress)
         let counts = rollCache.statistics
