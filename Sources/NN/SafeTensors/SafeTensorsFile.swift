@@ -365,9 +365,9 @@ extension SafeTensorsFile {
 }
 
 /// Writes files atomically (temporary file + rename).
-public enum AtomicFile {
+enum AtomicFile {
     /// Writes `data` to a temporary file beside `url` and renames it over `url`.
-    public static func write(_ data: Data, to url: URL) throws(SafeTensorsError) {
+    static func write(_ data: Data, to url: URL) throws(SafeTensorsError) {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
