@@ -52,17 +52,18 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .systemLibrary(name: "CPNGDecoder", path: "Tests/CPNGDecoder"),
         .systemLibrary(name: "CGIFDecoder", path: "Tests/CGIFDecoder"),
+        .target(name: "ImageDecoders", dependencies: ["CPNGDecoder", "CGIFDecoder", "Imaging"], path: "Tests/ImageDecoders"),
         .testTarget(name: "MIDIFileTests", dependencies: ["MIDIFile", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport", "CPNGDecoder", "CGIFDecoder"]),
-        .testTarget(name: "PianoRollTests", dependencies: ["PianoRoll", "MIDIFile", "Imaging", "TestSupport", "CPNGDecoder"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport", "ImageDecoders"]),
+        .testTarget(name: "PianoRollTests", dependencies: ["PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FractalModel", "PianoRoll", "TestSupport"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "CPNGDecoder"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"], exclude: ["Fixtures"]),
         .testTarget(name: "fractalmidiTests", dependencies: [
             "fractalmidi", "TestSupport",
-            "FractalModel", "Training", "NN", "PianoRoll", "MIDIFile", "CPNGDecoder", "CGIFDecoder",
+            "FractalModel", "Training", "NN", "PianoRoll", "MIDIFile", "ImageDecoders",
         ]),
     ]
 )

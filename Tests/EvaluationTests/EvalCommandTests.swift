@@ -1,4 +1,4 @@
-import CPNGDecoder
+import ImageDecoders
 import Foundation
 import Imaging
 import Testing
@@ -7,15 +7,7 @@ import Evaluation
 
 /// The image decoded by libpng from `data`, as 8-bit RGB.
 private func decodeWithLibpng(_ data: Data) throws -> RGBImage {
-    var image = png_image()
-    image.version = UInt32(PNG_IMAGE_VERSION)
-    let began = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-    try #require(began != 0, "libpng could not read the header")
-    image.format = UInt32(PNG_FORMAT_RGB)
-    var pixels = [UInt8](repeating: 0, count: Int(image.width) * Int(image.height) * 3)
-    let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
-    try #require(finished != 0, "libpng could not decode the pixels")
-    return RGBImage(width: Int(image.width), height: Int(image.height), bytes: pixels)
+    try DecodedPNG(data).image
 }
 
 /// End-to-end tests of `fractalmidi eval`.

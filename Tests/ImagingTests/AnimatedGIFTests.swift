@@ -1,4 +1,5 @@
 import Foundation
+import ImageDecoders
 import Imaging
 import Testing
 

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import ImageDecoders
 import Imaging
 import Testing
 

@@ -1,5 +1,4 @@
-import CGIFDecoder
-import CPNGDecoder
+import ImageDecoders
 import Foundation
 import FractalModel
 import NN
@@ -49,26 +48,14 @@ func handMadePiece(bars: Int) throws -> PianoRoll {
 
 /// The width and height a PNG decoder (libpng) reads.
 func decodedPNGSize(_ url: URL) throws -> (width: Int, height: Int) {
-    let data = try Data(contentsOf: url)
-    var image = png_image()
-    image.version = UInt32(PNG_IMAGE_VERSION)
-    let began = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-    try #require(began != 0, "libpng cannot read \(url.lastPathComponent)")
-    defer { png_image_free(&image) }
-    image.format = UInt32(PNG_FORMAT_RGB)
-    var pixels = [UInt8](repeating: 0, count: Int(image.width * image.height) * 3)
-    let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
-    try #require(finished != 0, "libpng cannot decode \(url.lastPathComponent)")
-    return (Int(image.width), Int(image.height))
+    let png = try DecodedPNG(Data(contentsOf: url))
+    return (png.width, png.height)
 }
 
 /// The size and frame count a GIF decoder (giflib) reads.
 func decodedGIF(_ url: URL) throws -> (width: Int, height: Int, frames: Int) {
-    var error: Int32 = 0
-    let gif = try #require(DGifOpenFileName(url.path, &error), "giflib cannot open \(url.lastPathComponent)")
-    defer { DGifCloseFile(gif, &error) }
-    try #require(DGifSlurp(gif) == GIF_OK, "giflib cannot decode \(url.lastPathComponent)")
-    return (Int(gif.pointee.SWidth), Int(gif.pointee.SHeight), Int(gif.pointee.ImageCount))
+    let gif = try DecodedGIF(path: url.path)
+    return (gif.width, gif.height, gif.frames.count)
 }
 
 /// `generate`, `continue` and `inpaint` end to end with a real (tiny) model checkpoint.
