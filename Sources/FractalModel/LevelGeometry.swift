@@ -144,15 +144,28 @@ struct CellFeatures: Sendable {
     /// The features of every patch of every item: `[items, tokens, 3·patch²]`, each patch's
     /// cells pitch-major, three features per cell.
     func patchFeatures(_ cells: [UInt8], items: Int, geometry: LevelGeometry) -> Tensor {
-        let p = geometry.patch, tokens = geometry.tokens, perPatch = geometry.featuresPerPatch
-        var values = [Float](repeating: 0, count: items * tokens * perPatch)
+        let tokens = Array(0..<geometry.tokens)
+        let values = features(cells, items: items, geometry: geometry, tokens: tokens)
+        return Tensor(shape: [items, geometry.tokens, geometry.featuresPerPatch], scalars: values)
+    }
+
+    /// The features of one patch (`token`) of every item: `[items, 3·patch²]`.
+    func patchFeatures(_ cells: [UInt8], items: Int, geometry: LevelGeometry, token: Int) -> Tensor {
+        let values = features(cells, items: items, geometry: geometry, tokens: [token])
+        return Tensor(shape: [items, geometry.featuresPerPatch], scalars: values)
+    }
+
+    /// The features of the given patches of every item, item-major then in `tokens` order.
+    private func features(_ cells: [UInt8], items: Int, geometry: LevelGeometry, tokens: [Int]) -> [Float] {
+        let p = geometry.patch
+        var values = [Float](repeating: 0, count: items * tokens.count * geometry.featuresPerPatch)
         table.withUnsafeBufferPointer { table in
             cells.withUnsafeBufferPointer { cells in
                 values.withUnsafeMutableBufferPointer { out in
                     var o = 0
                     for item in 0..<items {
                         let base = item * geometry.cellsPerItem
-                        for token in 0..<tokens {
+                        for token in tokens {
                             for row in 0..<p {
                                 let start = base + geometry.cellIndex(token: token, row: row, col: 0)
                                 for col in 0..<p {
@@ -168,27 +181,6 @@ struct CellFeatures: Sendable {
                 }
             }
         }
-        return Tensor(shape: [items, tokens, perPatch], scalars: values)
-    }
-
-    /// The features of one patch (`token`) of every item: `[items, 3·patch²]`.
-    func patchFeatures(_ cells: [UInt8], items: Int, geometry: LevelGeometry, token: Int) -> Tensor {
-        let p = geometry.patch
-        var values = [Float](repeating: 0, count: items * geometry.featuresPerPatch)
-        var o = 0
-        for item in 0..<items {
-            let base = item * geometry.cellsPerItem
-            for row in 0..<p {
-                let start = base + geometry.cellIndex(token: token, row: row, col: 0)
-                for col in 0..<p {
-                    let code = Int(cells[start + col]) * 3
-                    values[o] = table[code]
-                    values[o + 1] = table[code + 1]
-                    values[o + 2] = table[code + 2]
-                    o += 3
-                }
-            }
-        }
-        return Tensor(shape: [items, geometry.featuresPerPatch], scalars: values)
+        return values
     }
 }
