@@ -24,7 +24,8 @@ public struct NamedParameter: @unchecked Sendable {
 /// - its rank is below 2 (biases, LayerNorm scales and shifts, 1-D tokens);
 /// - its last name component is `bias`;
 /// - a name component contains `norm` (normalisation layers, whatever their shape);
-/// - a name component contains `emb` (embeddings: `tok_emb`, `class_emb`, `pos_embed`, `embedding`);
+/// - a name component ends with `emb` or `embedding` (lookup tables: `tok_emb`, `class_emb`,
+///   `class_embedding`); a projection such as `patch_embed` is a Linear layer and is decayed;
 /// - a name component starts with `pos` (learned positions: `pos`, `positions`, `pos_embed`);
 /// - a name component contains `token` (`mask_token`, `cond_tokens`, `null_token`).
 /// Every other parameter (the weight matrices of Linear layers) is decayed.
@@ -54,7 +55,7 @@ public struct ParameterGroups: Sendable {
         let components = name.split(separator: ".")
         if shape.count < 2 || components.last == "bias" { return true }
         return components.contains { component in
-            component.contains("norm") || component.contains("emb")
+            component.contains("norm") || component.hasSuffix("emb") || component.hasSuffix("embedding")
                 || component.hasPrefix("pos") || component.contains("token")
         }
     }
