@@ -38,7 +38,18 @@ extension Tensor {
     /// kept, so calling `backward()` twice adds the gradient twice.
     public func backward() {
         require(count == 1, "backward() needs a one-element loss, not shape \(shape)")
-        if requiresGrad { accumulateLeafGradient(Tensor(shape: shape, repeating: 1)) }
+        backward(gradient: Tensor(shape: shape, repeating: 1))
+    }
+
+    /// Propagates `gradient` (the gradient of some loss with respect to this tensor, of this
+    /// tensor's shape) back to every leaf this tensor depends on, adding to their ``grad``.
+    ///
+    /// This is how a loss computed in pieces is differentiated: the pieces are back-propagated
+    /// one at a time into a leaf that stands for this tensor, and the leaf's accumulated
+    /// gradient is then sent on from here.
+    public func backward(gradient seed: Tensor) {
+        require(seed.shape == shape, "backward(gradient:) needs a gradient of shape \(shape), not \(seed.shape)")
+        if requiresGrad { accumulateLeafGradient(seed) }
         guard record != nil else { return }
 
         // Collect every recorded tensor reachable from the loss.
@@ -54,7 +65,7 @@ extension Tensor {
         }
         recorded.sort { $0.record!.order > $1.record!.order }
 
-        var gradients: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): Tensor(shape: shape, repeating: 1)]
+        var gradients: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
         Engine.withoutGradients {
             for tensor in recorded {
                 guard let gradient = gradients.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }

@@ -8,8 +8,10 @@ import Synchronization
 /// their ``Storage`` is released. The pool keeps at most ``BufferPool/retainedLimitBytes``
 /// of free buffers; beyond that they are freed. ``drain()`` frees them all.
 public enum BufferPool {
-    /// The most memory (in bytes) the pool keeps in its free lists (default 4 GiB). A
-    /// training step whose buffers fit under it allocates nothing after the first step.
+    /// The most memory (in bytes) the pool keeps in its free lists (default 1 GiB). A
+    /// training step whose buffers fit under it allocates nothing after the first step; the
+    /// fractal model's step (level 0, then the lower levels in chunks) reuses nearly every
+    /// buffer with 1 GiB, and a larger limit only holds more memory.
     public static var retainedLimitBytes: Int {
         get { state.withLock { $0.limit } }
         set { state.withLock { $0.limit = max(0, newValue) } }
@@ -40,7 +42,7 @@ public enum BufferPool {
     private struct State: ~Copyable {
         var free: [Int: [UInt]] = [:]   // size class → addresses of free buffers
         var statistics = Statistics()
-        var limit = 4 << 30
+        var limit = 1 << 30
     }
 
     private static let state = Mutex(State())

@@ -8,7 +8,7 @@ import Glibc
 
 /// Measured training and sampling speed of a model (DESIGN §9), for `fractalmidi bench model`.
 ///
-/// A training step is the loss, `backward()` and an AdamW update on a batch of random
+/// A training step is the loss and its gradient (``FractalGenerativeModel/trainingStep(cells:labels:width:gradientScale:chunkCells:rng:)``) and an AdamW update on a batch of random
 /// piano-roll-like rolls (fixed seed); its time is the median of the timed steps after one
 /// warm-up step. Sampling generates one roll. FLOP rates use `FractalPlan`'s counts.
 public struct ModelBenchmark: Sendable {
@@ -22,7 +22,9 @@ public struct ModelBenchmark: Sendable {
         public let trainGFLOPs: Double
         /// Achieved sampling GFLOP/s (plan sampling FLOPs / sample time).
         public let sampleGFLOPs: Double
-        /// Peak resident memory of the process in MB.
+        /// Peak resident memory of the process in MB while training (before sampling).
+        public let trainPeakRSSMegabytes: Double
+        /// Peak resident memory of the process in MB (training and sampling).
         public let peakRSSMegabytes: Double
     }
 
@@ -67,13 +69,13 @@ public struct ModelBenchmark: Sendable {
         var timings: [Double] = []
         for step in 0...steps {
             let start = DispatchTime.now().uptimeNanoseconds
-            let result = model.trainingLoss(cells: cells, labels: labels, width: width, rng: &rng)
-            result.loss.backward()
+            model.trainingStep(cells: cells, labels: labels, width: width, rng: &rng)
             optimizer.step(learningRate: 1e-4)
             optimizer.zeroGradients()
             if step > 0 { timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         }
         let trainStep = timings.sorted()[timings.count / 2]
+        let trainPeak = Self.peakResidentMegabytes()
 
         let settings = SamplingSettings(config.sampling, seed: 3)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -86,7 +88,7 @@ public struct ModelBenchmark: Sendable {
         return Result(trainStepSeconds: trainStep, sampleSeconds: sample,
                       trainGFLOPs: plan.trainingFLOPs * Double(batch) / trainStep / 1e9,
                       sampleGFLOPs: plan.samplingFLOPs / sample / 1e9,
-                      peakRSSMegabytes: Self.peakResidentMegabytes())
+                      trainPeakRSSMegabytes: trainPeak, peakRSSMegabytes: Self.peakResidentMegabytes())
     }
 
     /// `count` random rolls that look like piano music: about one note per step between

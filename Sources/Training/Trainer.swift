@@ -172,13 +172,8 @@ public final class Trainer {
             for index in 0..<micro {
                 let batch = loader.next()
                 var random = stepStream.stream(UInt64(index))
-                let result = Engine.withGradients { () -> BatchLoss in
-                    var result = model.trainingLoss(batch: batch, random: &random)
-                    if micro > 1 { result.loss = result.loss.scaled(by: 1 / Float(micro)) }
-                    return result
-                }
-                result.loss.backward()
-                window.add(loss: Double(result.loss.item) * Double(micro), bits: result.bitsPerCell, examples: batch.size)
+                let result = model.trainingStep(batch: batch, gradientScale: 1 / Float(micro), random: &random)
+                window.add(loss: result.loss, bits: result.bitsPerCell, examples: batch.size)
             }
             let norm = GradientClipping.clipGlobalNorm(parameters, maxNorm: Float(config.training.gradClip))
             if norm.isFinite {

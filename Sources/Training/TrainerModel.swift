@@ -3,30 +3,31 @@ import FractalModel
 import NN
 import PianoRoll
 
-/// A loss over one batch: the scalar to differentiate and the numbers a trainer reports.
-public struct BatchLoss {
-    /// The scalar loss (recorded on the tape during training).
-    public var loss: Tensor
+/// The loss over one batch and the numbers a trainer reports.
+public struct BatchLoss: Sendable {
+    /// The loss value (what the gradient is taken of).
+    public var loss: Double
     /// The mean information per predicted cell in bits.
     public var bitsPerCell: Double
     /// The number of cells the loss covers (the weight of this batch in a mean over batches).
     public var cells: Int
 
     /// A loss over `cells` cells.
-    public init(loss: Tensor, bitsPerCell: Double, cells: Int) {
+    public init(loss: Double, bitsPerCell: Double, cells: Int) {
         self.loss = loss
         self.bitsPerCell = bitsPerCell
         self.cells = cells
     }
 }
 
-/// What ``Trainer`` needs of a model: its parameters (as a ``Layer``), a training loss that
-/// draws its random choices (masks, dropout, label drops) from a given generator, and a
-/// validation loss whose random choices are fixed by a seed, so the same weights always get
-/// the same validation result.
+/// What ``Trainer`` needs of a model: its parameters (as a ``Layer``), a training step that
+/// adds the gradient of its loss to the parameters and draws its random choices (masks,
+/// dropout, label drops) from a given generator, and a validation loss whose random choices
+/// are fixed by a seed, so the same weights always get the same validation result.
 public protocol TrainableModel: Layer {
-    /// The loss of one training batch; every random choice comes from `random`.
-    func trainingLoss(batch: Batch, random: inout Engine.RandomGenerator) -> BatchLoss
+    /// Computes the loss of one training batch and adds its gradient, times `gradientScale`,
+    /// to the parameters' gradients; every random choice comes from `random`.
+    func trainingStep(batch: Batch, gradientScale: Float, random: inout Engine.RandomGenerator) -> BatchLoss
     /// The loss of one validation batch with random choices fixed by `seed` (no dropout).
     func validationLoss(batch: Batch, seed: UInt64) -> BatchLoss
 }
@@ -44,10 +45,11 @@ extension FractalGenerativeModel: PreviewableModel {
         return try rolls.map { codes in try PianoRoll(steps: width, velocityBins: config.velocityBins, codes: codes) }
     }
 
-    /// The model's training loss on `batch`. Unlabeled rolls (class −1) count as class 0,
+    /// The model's training step on `batch`. Unlabeled rolls (class −1) count as class 0,
     /// the only class of a model with `num_classes` 1.
-    public func trainingLoss(batch: Batch, random: inout Engine.RandomGenerator) -> BatchLoss {
-        let result = trainingLoss(cells: batch.codes, labels: Self.modelLabels(batch.labels), width: batch.steps, rng: &random)
+    public func trainingStep(batch: Batch, gradientScale: Float, random: inout Engine.RandomGenerator) -> BatchLoss {
+        let result = trainingStep(cells: batch.codes, labels: Self.modelLabels(batch.labels), width: batch.steps,
+                                  gradientScale: gradientScale, rng: &random)
         return BatchLoss(loss: result.loss, bitsPerCell: result.bitsPerCell, cells: result.cells)
     }
 

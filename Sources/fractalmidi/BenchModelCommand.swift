@@ -11,7 +11,7 @@ struct BenchModelCommand: ParsableCommand {
         discussion: """
             Random piano-roll-like input with a fixed seed. Prints the median training-step \
             time (after one warm-up step), the time to sample one roll, the achieved GFLOP/s \
-            (FLOPs from `fractalmidi plan`) and the peak resident memory.
+            (FLOPs from `fractalmidi plan`) and the peak resident memory (after training, and after sampling).
             """
     )
 
@@ -63,7 +63,7 @@ struct BenchModelCommand: ParsableCommand {
             let object: [String: Any] = [
                 "train_step_s": result.trainStepSeconds, "sample_s": result.sampleSeconds,
                 "train_gflops": result.trainGFLOPs, "sample_gflops": result.sampleGFLOPs,
-                "peak_rss_mb": result.peakRSSMegabytes,
+                "train_peak_rss_mb": result.trainPeakRSSMegabytes, "peak_rss_mb": result.peakRSSMegabytes,
             ]
             let encoded = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: encoded, as: UTF8.self))
@@ -72,7 +72,8 @@ struct BenchModelCommand: ParsableCommand {
             print("model \(config): batch \(benchmark.batch) × 128 × \(used.data.cropLength), \(Engine.threadCount) thread(s), num_iter_list \(used.sampling.numIterList)")
             print(String(format: "  training step  %.3f s   %.2f GFLOP/s", result.trainStepSeconds, result.trainGFLOPs))
             print(String(format: "  sample 1 roll  %.3f s   %.2f GFLOP/s", result.sampleSeconds, result.sampleGFLOPs))
-            print(String(format: "  peak RSS       %.0f MB", result.peakRSSMegabytes))
+            print(String(format: "  peak RSS       %.0f MB training, %.0f MB with sampling",
+                         result.trainPeakRSSMegabytes, result.peakRSSMegabytes))
         }
     }
 }

@@ -41,9 +41,8 @@ import FractalModel
         var bits = Double.infinity
         var step = 0
         while step < 400 {
-            let result = model.trainingLoss(cells: cells, labels: labels, width: width, rng: &rng)
-            result.loss.backward()
-            _ = GradientClipping.clipGlobalNorm(model.namedParameters().map(\.tensor), maxNorm: 3)
+            let result = model.trainingStep(cells: cells, labels: labels, width: width, rng: &rng)
+                _ = GradientClipping.clipGlobalNorm(model.namedParameters().map(\.tensor), maxNorm: 3)
             optimizer.step(learningRate: schedule.rate(atStep: step))
             optimizer.zeroGradients()
             step += 1

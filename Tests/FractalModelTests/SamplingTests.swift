@@ -198,13 +198,13 @@ import FractalModel
 
     @Test func scanOrdersChangeTrainingAndEachSamplesConsistently() throws {
         let cells = ModelFixtures.patternRoll(width: SamplingTests.width)
-        var losses: [Float] = []
+        var losses: [Double] = []
         for order in ScanOrder.allCases {
             let model = SamplingTests.model([.ar, .ar, .ar], scanOrder: order)
-            losses.append(model.evaluationLoss(cells: cells, labels: [0], width: SamplingTests.width, seed: 1).loss.item)
+            losses.append(model.evaluationLoss(cells: cells, labels: [0], width: SamplingTests.width, seed: 1).loss)
             var rng = Engine.RandomGenerator(seed: 2)
-            let step = model.trainingLoss(cells: cells, labels: [0], width: SamplingTests.width, rng: &rng)
-            #expect(step.loss.item.isFinite)
+            let step = model.trainingStep(cells: cells, labels: [0], width: SamplingTests.width, rng: &rng)
+            #expect(step.loss.isFinite)
             let known = KnownContent(prefixOf: cells, width: SamplingTests.width, steps: 16)
             let first = try model.sample(count: 1, known: known, settings: SamplingTests.settings)
             let again = try model.sample(count: 1, known: known, settings: SamplingTests.settings) == first

@@ -46,7 +46,7 @@ enum ModelFixtures {
         let model = FractalGenerativeModel(config: config, seed: 3)
         var rng = Engine.RandomGenerator(seed: 5)
         let cells = ModelFixtures.patternRoll() + ModelFixtures.patternRoll()
-        let result = model.trainingLoss(cells: cells, labels: [0, 0], width: 64, rng: &rng)
+        let result = model.trainingStep(cells: cells, labels: [0, 0], width: 64, rng: &rng)
         // Untrained: state ≈ log2(3) bits per cell, plus a little velocity.
         #expect(result.head.stateBitsPerCell > 1.3 && result.head.stateBitsPerCell < 1.9)
         #expect(result.levels.count == 3)
@@ -55,13 +55,45 @@ enum ModelFixtures {
         #expect(result.levels[2].items == result.levels[1].handedDown)
         #expect(result.cells == result.levels[2].handedDown)
         for level in result.levels { #expect(level.maskedFraction > 0 && level.maskedFraction <= 1) }
-        result.loss.backward()
         for name in ["levels.0.patch_embed.weight", "levels.0.cond_proj.0.weight", "levels.0.mask_token",
                      "levels.1.cond_proj.3.weight", "levels.2.blocks.0.attn.qkv.weight", "head.state_embedding",
                      "head.velocity_embedding", "head.cond_proj.weight"] {
             let parameter = try #require(model.namedParameters().first { $0.name == name })
             let gradient = try #require(parameter.tensor.grad, "\(name) has no gradient")
             #expect(gradient.scalars.contains { $0 != 0 }, "\(name) gradient is zero")
+        }
+    }
+
+    @Test("the lower levels in chunks give the same loss and gradients as in one piece", arguments: [
+        [GeneratorType.mar, .mar, .mar], [.ar, .mar, .ar],
+    ])
+    func chunkedStepEqualsOnePiece(types: [GeneratorType]) throws {
+        var config = ModelFixtures.tinyConfig(types: types, classes: 2)
+        config.model.attnDropout = 0
+        config.model.projDropout = 0
+        let cells = ModelFixtures.patternRoll() + ModelFixtures.patternRoll().reversed()
+        var results: [(loss: TrainingLoss, gradients: [String: [Float]])] = []
+        for chunkCells in [1 << 30, 300, 1] {
+            let model = FractalGenerativeModel(config: config, seed: 3)
+            var rng = Engine.RandomGenerator(seed: 5)
+            let loss = model.trainingStep(cells: cells, labels: [0, 1], width: 64, gradientScale: 0.5,
+                                          chunkCells: chunkCells, rng: &rng)
+            var gradients: [String: [Float]] = [:]
+            for parameter in model.namedParameters() { gradients[parameter.name] = parameter.tensor.grad?.scalars }
+            results.append((loss, gradients))
+        }
+        let whole = results[0]
+        for chunked in results.dropFirst() {
+            #expect(abs(chunked.loss.loss - whole.loss.loss) < 1e-5)
+            #expect(chunked.loss.levels == whole.loss.levels)
+            #expect(chunked.loss.head.onsets == whole.loss.head.onsets)
+            for (name, expected) in whole.gradients {
+                let expected = try #require(expected, "\(name) has no gradient")
+                let actual = try #require(chunked.gradients[name] ?? nil, "\(name) has no gradient in chunks")
+                let scale = max(expected.map(abs).max()!, 1e-6)
+                let worst = zip(expected, actual).map { abs($0 - $1) }.max()!
+                #expect(worst <= 1e-4 * scale, "\(name): gradients differ by \(worst) (scale \(scale))")
+            }
         }
     }
 
@@ -73,28 +105,28 @@ enum ModelFixtures {
         let first = model.evaluationLoss(cells: cells, labels: [0], width: 64, seed: 9)
         let second = model.evaluationLoss(cells: cells, labels: [0], width: 64, seed: 9)
         #expect(first.bitsPerCell == second.bitsPerCell)
-        #expect(first.loss.item == second.loss.item)
+        #expect(first.loss == second.loss)
         #expect(first.levels == second.levels)
         // Evaluation weighs velocity 1: the loss in nats equals bits · ln 2.
-        #expect(abs(Double(first.loss.item) - first.bitsPerCell * M_LN2) < 1e-4)
+        #expect(abs(first.loss - first.bitsPerCell * M_LN2) < 1e-4)
         #expect(first.head.velocityBitsPerCell > 0)
         // Training with v_weight 0 leaves velocity out of the loss but still reports it in bits.
         var rng = Engine.RandomGenerator(seed: 9)
-        let training = model.trainingLoss(cells: cells, labels: [0], width: 64, rng: &rng)
-        #expect(abs(Double(training.loss.item) - training.head.stateBitsPerCell * M_LN2) < 1e-4)
+        let training = model.trainingStep(cells: cells, labels: [0], width: 64, rng: &rng)
+        #expect(abs(training.loss - training.head.stateBitsPerCell * M_LN2) < 1e-4)
     }
 
     @Test func onlyMaskedPatchesGoDownInMARAndEveryPatchInAR() {
         let cells = ModelFixtures.patternRoll()
         var rng = Engine.RandomGenerator(seed: 1)
         let mar = FractalGenerativeModel(config: ModelFixtures.tinyConfig(), seed: 1)
-            .trainingLoss(cells: cells, labels: [0], width: 64, rng: &rng)
+            .trainingStep(cells: cells, labels: [0], width: 64, rng: &rng)
         for level in mar.levels {
             #expect(level.handedDown == Int((level.maskedFraction * Double(level.items * level.tokens)).rounded()))
             #expect(level.handedDown >= level.items)  // at least one masked patch per item
         }
         let ar = FractalGenerativeModel(config: ModelFixtures.tinyConfig(types: [.ar, .ar, .ar]), seed: 1)
-            .trainingLoss(cells: cells, labels: [0], width: 64, rng: &rng)
+            .trainingStep(cells: cells, labels: [0], width: 64, rng: &rng)
         #expect(ar.levels.map(\.handedDown) == [32, 32 * 16, 32 * 16 * 16])
         #expect(ar.cells == 128 * 64)
     }

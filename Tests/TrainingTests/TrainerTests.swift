@@ -31,18 +31,24 @@ final class CellStateModel: TrainableModel {
         [("pitch_emb", pitchEmbedding), ("previous_emb", previousEmbedding), ("hidden", hidden), ("output", output)]
     }
 
-    func trainingLoss(batch: Batch, random: inout Engine.RandomGenerator) -> BatchLoss {
-        loss(batch: batch, random: &random)
+    func trainingStep(batch: Batch, gradientScale: Float, random: inout Engine.RandomGenerator) -> BatchLoss {
+        Engine.withGradients {
+            let loss = self.loss(batch: batch, random: &random)
+            loss.scaled(by: gradientScale).backward()
+            return BatchLoss(loss: Double(loss.item), bitsPerCell: Double(loss.item) / log(2), cells: batch.size * cellsPerRoll)
+        }
     }
 
     func validationLoss(batch: Batch, seed: UInt64) -> BatchLoss {
         var random = Engine.RandomGenerator(seed: seed)
-        return loss(batch: batch, random: &random)
+        let loss = Engine.withoutGradients { () -> Tensor in self.loss(batch: batch, random: &random) }
+        return BatchLoss(loss: Double(loss.item), bitsPerCell: Double(loss.item) / log(2), cells: batch.size * cellsPerRoll)
     }
 
     private static func state(_ code: UInt8) -> Int32 { Int32(min(code, 2)) }
 
-    private func loss(batch: Batch, random: inout Engine.RandomGenerator) -> BatchLoss {
+    /// The mean cross-entropy of `cellsPerRoll` random cells per roll.
+    private func loss(batch: Batch, random: inout Engine.RandomGenerator) -> Tensor {
         var pitches: [Int32] = [], previous: [Int32] = [], targets: [Int32] = []
         for example in 0..<batch.size {
             for _ in 0..<cellsPerRoll {
@@ -56,8 +62,7 @@ final class CellStateModel: TrainableModel {
         let count = targets.count
         let features = pitchEmbedding(pitches, shape: [count]) + previousEmbedding(previous, shape: [count])
         let logits = output(hidden(features).gelu())
-        let loss = Tensor.crossEntropy(logits: logits, targets: targets)
-        return BatchLoss(loss: loss, bitsPerCell: Double(loss.item) / log(2), cells: count)
+        return Tensor.crossEntropy(logits: logits, targets: targets)
     }
 }
 
