@@ -60,10 +60,9 @@ public struct SetComparison: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The comparison as JSON: `{"mean_oa": x, "statistics": {"<name>": {"oa", "kl",
-    /// "generated_mean", "reference_mean"}}}`, keys sorted; values that could not be computed
-    /// are null.
-    public func jsonData() -> Data {
+    /// The comparison as a JSON object: `{"mean_oa": x, "statistics": {"<name>": {"oa", "kl",
+    /// "generated_mean", "reference_mean"}}}`; values that could not be computed are null.
+    public var jsonObject: [String: Any] {
         func number(_ value: Double?) -> Any {
             guard let value, value.isFinite else { return NSNull() }
             return value
@@ -77,18 +76,13 @@ public struct SetComparison: Sendable {
                 "reference_mean": number(entry.comparison?.referenceMean),
             ]
         }
-        let object: [String: Any] = ["mean_oa": number(meanOverlappingArea), "statistics": statistics]
-        // The object holds only strings, finite numbers, NSNull and dictionaries: always valid JSON.
-        return try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return ["mean_oa": number(meanOverlappingArea), "statistics": statistics]
     }
 
-    /// Writes ``jsonData()`` to `url` atomically (a temporary file renamed over `url`).
-    public func writeJSON(to url: URL) throws(EvaluationError) {
-        do {
-            try jsonData().write(to: url, options: .atomic)
-        } catch {
-            throw EvaluationError.writeFailed(url, reason: error.localizedDescription)
-        }
+    /// ``jsonObject`` as JSON text, keys sorted.
+    public func jsonData() -> Data {
+        // The object holds only strings, finite numbers, NSNull and dictionaries: always valid JSON.
+        try! JSONSerialization.data(withJSONObject: jsonObject, options: [.prettyPrinted, .sortedKeys])
     }
 
     private static func format(_ value: Double) -> String {

@@ -53,18 +53,26 @@ public struct CheckpointState: Sendable, Codable, Equatable {
     public var metrics: CheckpointMetrics
     /// The run's configuration, every key.
     public var config: [CheckpointConfigEntry]
+    /// The names of the model's style classes: class `i` is `styles[i]` (nil when the
+    /// training music had no style labels).
+    public var styles: [String]?
+    /// The style generation uses when none is asked for: the style of most training songs.
+    public var defaultStyle: String?
 
     /// The layout written by this version.
     public static let currentFormatVersion = 1
 
-    /// A state of `config`'s run at `step`.
-    public init(step: Int, randomSeed: UInt64, sampler: SamplerState, metrics: CheckpointMetrics, config: FractalConfig) {
+    /// A state of `config`'s run at `step`, whose model was trained on `styles` (class order).
+    public init(step: Int, randomSeed: UInt64, sampler: SamplerState, metrics: CheckpointMetrics, config: FractalConfig,
+                styles: [String]? = nil, defaultStyle: String? = nil) {
         formatVersion = Self.currentFormatVersion
         self.step = step
         self.randomSeed = randomSeed
         self.sampler = sampler
         self.metrics = metrics
         self.config = config.checkpointEntries.map { CheckpointConfigEntry(key: $0.path, value: $0.value) }
+        self.styles = styles
+        self.defaultStyle = defaultStyle
     }
 }
 

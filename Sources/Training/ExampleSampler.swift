@@ -1,3 +1,4 @@
+import Engine
 import PianoRoll
 
 /// Where a sampler stands: everything needed to continue its stream of examples exactly.
@@ -178,6 +179,29 @@ public struct ValidationCrops: Sendable {
         songs = dataset.songs
         self.cropLength = cropLength
         self.origins = origins
+    }
+
+    /// The seed of the masks of batch 0; batch `i` draws from this + i.
+    public static let firstBatchSeed: UInt64 = 0x7A11_DA7E
+
+    /// `model`'s mean bits per cell over these crops and the cells it predicted: the trainer's
+    /// validation, and `fractalmidi eval --checkpoint`. Crops go in batches of `batchSize`;
+    /// batch `i` draws its masks from ``firstBatchSeed`` + i, so the same weights always get
+    /// the same result. The model is evaluated without dropout and left in the mode it was in.
+    public func bitsPerCell(of model: any TrainableModel, batchSize: Int) -> (bitsPerCell: Double, cells: Int) {
+        let wasTraining = model.isTraining
+        model.setTraining(false)
+        defer { model.setTraining(wasTraining) }
+        var bits = 0.0
+        var cells = 0
+        for (index, batch) in batches(size: max(1, batchSize)).enumerated() {
+            let result = Engine.withoutGradients {
+                model.validationLoss(batch: batch, seed: Self.firstBatchSeed &+ UInt64(index))
+            }
+            bits += result.bitsPerCell * Double(result.cells)
+            cells += result.cells
+        }
+        return (cells > 0 ? bits / Double(cells) : 0, cells)
     }
 
     /// The crops in batches of `size` (the last one smaller when they do not divide evenly).

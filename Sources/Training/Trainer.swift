@@ -39,16 +39,16 @@ public final class Trainer {
     /// The run's numbers so far (latest training and validation results, the best one).
     public private(set) var metrics: CheckpointMetrics
 
-    /// The seed of the random streams of validation: fixed, so validation results are
-    /// comparable between runs, seeds and checkpoints.
-    public static let validationSeed: UInt64 = 0x7A11_DA7E
-
     private let optimizer: AdamW
     private let schedule: LearningRateSchedule
     private let parameters: [Tensor]
     private let randomSeed: UInt64
     private var sampler: ExampleSampler
     private let validationCrops: ValidationCrops?
+    /// The training music's style names, in class order (empty when unlabeled).
+    private let styles: [String]
+    /// The style of most training songs.
+    private let defaultStyle: String?
     private let store: CheckpointStore
     private let log: RunLog
     private let progress: TrainerProgress
@@ -76,12 +76,19 @@ public final class Trainer {
         self.run = run
         let training = config.training
         guard training.maxSteps > 0 else { throw .setting("training.max_steps \(training.maxSteps) must be at least 1") }
+        guard data.train.styles.count <= config.model.numClasses else {
+            let names = data.train.styles.joined(separator: ", ")
+            throw .setting("the training music has \(data.train.styles.count) styles (\(names)) but model.num_classes is "
+                + "\(config.model.numClasses); set model.num_classes: \(data.train.styles.count) in \(configurationName)")
+        }
         schedule = LearningRateSchedule(
             peak: training.learningRate, minimum: min(training.minLR, training.learningRate),
             warmupSteps: min(training.warmupSteps, training.maxSteps), totalSteps: training.maxSteps)
         optimizer = AdamW(parameters: model.namedParameters(),
                           configuration: AdamW.Configuration(weightDecay: Float(training.weightDecay)))
         parameters = model.namedParameters().map(\.tensor)
+        styles = data.train.styles
+        defaultStyle = Self.mostCommonStyle(of: data.train)
         store = CheckpointStore(run: run)
         do throws(DataError) {
             sampler = try ExampleSampler(
@@ -211,26 +218,27 @@ public final class Trainer {
     }
 
     /// The model's validation result in bits per cell over the fixed validation crops (nil
-    /// without validation data). Batch `i` uses seed ``validationSeed`` + i.
+    /// without validation data); see ``ValidationCrops/bitsPerCell(of:batchSize:)``.
     public func validate() -> Double? {
         guard let validationCrops else { return nil }
-        model.setTraining(false)
-        defer { model.setTraining(true) }
-        var bits = 0.0
-        var cells = 0
-        for (index, batch) in validationCrops.batches(size: max(1, config.training.valBatchSize)).enumerated() {
-            let result = Engine.withoutGradients {
-                model.validationLoss(batch: batch, seed: Self.validationSeed &+ UInt64(index))
-            }
-            bits += result.bitsPerCell * Double(result.cells)
-            cells += result.cells
-        }
-        return cells > 0 ? bits / Double(cells) : nil
+        let result = validationCrops.bitsPerCell(of: model, batchSize: config.training.valBatchSize)
+        return result.cells > 0 ? result.bitsPerCell : nil
+    }
+
+    /// The style most songs of `dataset` carry (the first in class order on a tie; nil when
+    /// no song has a style).
+    static func mostCommonStyle(of dataset: DecodedDataset) -> String? {
+        var songs = [Int](repeating: 0, count: dataset.styles.count)
+        for song in dataset.songs where dataset.styles.indices.contains(Int(song.classIndex)) { songs[Int(song.classIndex)] += 1 }
+        guard let top = songs.indices.max(by: { songs[$0] < songs[$1] || (songs[$0] == songs[$1] && $0 > $1) }),
+              songs[top] > 0 else { return nil }
+        return dataset.styles[top]
     }
 
     /// The checkpoint state of the run now.
     public var checkpointState: CheckpointState {
-        CheckpointState(step: step, randomSeed: randomSeed, sampler: sampler.state, metrics: metrics, config: config)
+        CheckpointState(step: step, randomSeed: randomSeed, sampler: sampler.state, metrics: metrics, config: config,
+                        styles: styles.isEmpty ? nil : styles, defaultStyle: defaultStyle)
     }
 
     private func validateAndRecord() throws(TrainerError) {

@@ -23,20 +23,27 @@ public struct TrainerData: Sendable {
         guard let trainPath = config.data.trainData else {
             throw .setting("no training data: set data.train_data in the configuration or pass --train-data LIST_OR_FOLDER")
         }
-        let directory = config.data.cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RollCache.defaultDirectory()
-        let cache = RollCache(directory: directory, options: PianoRoll.ConversionOptions(velocityBins: config.model.velocityBins))
         do throws(DataError) {
-            let trainSet = try MusicDataset(path: trainPath)
-            let train = try cache.load(trainSet, progress: progress ? ProgressReporter(title: "training data", total: trainSet.items.count) : nil)
-            var validation: DecodedDataset?
-            if let valPath = config.data.valData {
-                let valSet = try MusicDataset(path: valPath, styles: trainSet.styles)
-                validation = try cache.load(valSet, progress: progress ? ProgressReporter(title: "validation data", total: valSet.items.count) : nil)
+            let train = try decode(trainPath, title: "training data", config: config, styles: nil, progress: progress)
+            let validation = try config.data.valData.map { path throws(DataError) in
+                try decode(path, title: "validation data", config: config, styles: train.styles, progress: progress)
             }
             return TrainerData(train: train, validation: validation)
         } catch {
             throw .data(error)
         }
+    }
+
+    /// Decodes the music at `path` (a file list, a folder or a MIDI file) through the cache of
+    /// `config` with its model's velocity bins, numbering style labels by `styles` (a model's
+    /// classes; a label not among them is an error) or, when nil, by the labels found.
+    /// `title` names the data in progress lines.
+    public static func decode(_ path: String, title: String, config: FractalConfig, styles: [String]?,
+                              progress: Bool = true) throws(DataError) -> DecodedDataset {
+        let directory = config.data.cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RollCache.defaultDirectory()
+        let cache = RollCache(directory: directory, options: PianoRoll.ConversionOptions(velocityBins: config.model.velocityBins))
+        let dataset = try MusicDataset(path: path, styles: styles)
+        return try cache.load(dataset, progress: progress ? ProgressReporter(title: title, total: dataset.items.count) : nil)
     }
 }
 

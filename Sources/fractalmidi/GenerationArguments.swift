@@ -12,8 +12,8 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "How many pieces to write (1…64).")
     var count = 1
 
-    @Option(help: "The style label (class index) to condition on, 0 ..< the model's number of classes.")
-    var style = 0
+    @Option(help: "The style to condition on: a style name of the model (the bundled one knows pop and bach) or a class index (default: the style of most of the model's training songs).")
+    var style: String?
 
     @Option(help: "Classifier-free guidance strength; 1 is none (default: the model config's sampling.cfg).")
     var cfg: Double?
@@ -43,7 +43,6 @@ struct GenerationArguments: ParsableArguments {
         guard (1...64).contains(count) else {
             throw ValidationError("--count \(count) is outside 1…64; ask for between 1 and 64 pieces")
         }
-        guard style >= 0 else { throw ValidationError("--style \(style) is negative; use a class index from 0") }
         if let cfg, !(cfg.isFinite && cfg >= 0) {
             throw ValidationError("--cfg \(cfg) must be a number ≥ 0; use 1 for no guidance")
         }
@@ -78,10 +77,7 @@ struct GenerationArguments: ParsableArguments {
             throw .invalidInput("--iters '\(iters ?? "")' gives \(settings.numIterList.count) numbers but the model has "
                 + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one number per MAR level")
         }
-        guard style < model.config.model.numClasses else {
-            throw .invalidInput("--style \(style) is not a class of this model, which has \(model.config.model.numClasses) "
-                + "(0 ..< \(model.config.model.numClasses)); use one of those")
-        }
+        _ = try model.styleClass(style)
         return settings
     }
 }

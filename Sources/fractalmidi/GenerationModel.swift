@@ -14,6 +14,10 @@ struct GenerationModel {
     let config: FractalConfig
     /// The checkpoint folder it was loaded from.
     let directory: URL
+    /// The names of its style classes (class `i` is `styles[i]`; empty when unnamed).
+    let styles: [String]
+    /// The style to use when none is asked for.
+    let defaultStyle: String?
 
     /// Loads the model `path` names, or the bundled one when `path` is nil.
     /// - Throws: ``GenerationError`` when there is no checkpoint or it does not fit its config.
@@ -44,7 +48,24 @@ struct GenerationModel {
             throw .modelMissing("\(checkpoint.directory.path): the weights do not fit the checkpoint's model config (\(error)); "
                 + "use a checkpoint written by `fractalmidi train`")
         }
-        return GenerationModel(model: model, config: checkpoint.config, directory: checkpoint.directory)
+        return GenerationModel(model: model, config: checkpoint.config, directory: checkpoint.directory,
+                               styles: checkpoint.state.styles ?? [], defaultStyle: checkpoint.state.defaultStyle)
+    }
+
+    /// The class index of `style` (a style name or a class index), or of the default style
+    /// when nil: the style of most training songs, else class 0.
+    func styleClass(_ style: String?) throws(GenerationError) -> Int {
+        let classes = config.model.numClasses
+        let named = styles.isEmpty ? "" : " (\(styles.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", ")))"
+        guard let style else { return defaultStyle.flatMap { styles.firstIndex(of: $0) } ?? 0 }
+        if let index = styles.firstIndex(of: style) { return index }
+        guard let index = Int(style) else {
+            throw .invalidInput("--style \(style) is not a style of this model; use one of its styles\(named.isEmpty ? " by class index (0 ..< \(classes))" : named)")
+        }
+        guard (0..<classes).contains(index) else {
+            throw .invalidInput("--style \(style) is not a class of this model, which has \(classes) (0 ..< \(classes))\(named); use one of those")
+        }
+        return index
     }
 
     /// The bundled model's folder: `models/default` in the current folder or above the

@@ -61,7 +61,7 @@ struct GenerationRun {
         }
         var reporter: ProgressReporter?
         var frames: [[[UInt8]]] = Array(repeating: [], count: count)
-        let labels = [Int32](repeating: Int32(arguments.style), count: count)
+        let labels = [Int32](repeating: Int32(try model.styleClass(arguments.style)), count: count)
         let windows = plan.windows.count
         let pieces: [[UInt8]]
         do throws(SamplingError) {

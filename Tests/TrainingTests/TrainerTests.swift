@@ -324,4 +324,40 @@ struct TrainerTests {
         let error = try #require(throws: TrainerError.self) { try makeTrainer(folder.url) }
         #expect(error.description == "\(folder.url.path) already holds a training run; continue it with --resume \(folder.url.path) or choose another --run folder")
     }
+
+    /// Seven songs, five labelled `pop` and two `bach`.
+    static func labelledSongs() throws -> DecodedDataset {
+        var songs = try trainerSongs(count: 7)
+        for index in songs.songs.indices { songs.songs[index].classIndex = index < 2 ? 0 : 1 }
+        songs.styles = ["bach", "pop"]
+        return songs
+    }
+
+    @Test("checkpoints name the style classes and the style of most training songs")
+    func stylesInCheckpoint() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let labelled = TrainerData(train: try Self.labelledSongs(), validation: nil)
+        try Trainer(model: CellStateModel(seed: 1), config: trainerConfig(maxSteps: 5, ["model.num_classes=2"]), data: labelled,
+                    run: folder.url, configurationName: "test.yaml", isTerminal: false, write: { _ in }).train()
+        let state = try Checkpoint.load(from: folder.url).state
+        #expect(state.styles == ["bach", "pop"])
+        #expect(state.defaultStyle == "pop")
+        try makeTrainer(folder.url.appendingPathComponent("unlabelled"), config: trainerConfig(maxSteps: 5)).train()
+        let unlabelled = try Checkpoint.load(from: folder.url.appendingPathComponent("unlabelled")).state
+        #expect(unlabelled.styles == nil && unlabelled.defaultStyle == nil)
+    }
+
+    @Test("more styles than model.num_classes is refused before training, naming the fix")
+    func tooManyStyles() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let labelled = TrainerData(train: try Self.labelledSongs(), validation: nil)
+        let error = try #require(throws: TrainerError.self) {
+            try Trainer(model: CellStateModel(seed: 1), config: trainerConfig(), data: labelled, run: folder.url,
+                        configurationName: "test.yaml", isTerminal: false, write: { _ in })
+        }
+        #expect(error.description == "the training music has 2 styles (bach, pop) but model.num_classes is 1; "
+            + "set model.num_classes: 2 in test.yaml")
+    }
 }

@@ -17,11 +17,15 @@ enum TinyCheckpoint {
         do { return try make() } catch { fatalError("cannot build the tiny checkpoint: \(error)") }
     }()
 
-    static func make(seed: UInt64 = 7) throws -> URL {
-        let config = try FractalConfig.load(contentsOf: SharedData.repositoryRoot.appendingPathComponent("config/train_tiny.yaml")).config
+    /// A run folder with one checkpoint; with `styles`, a model of that many named classes
+    /// whose default style is the last.
+    static func make(seed: UInt64 = 7, styles: [String]? = nil) throws -> URL {
+        var config = try FractalConfig.load(contentsOf: SharedData.repositoryRoot.appendingPathComponent("config/train_tiny.yaml")).config
+        if let styles { config.model.numClasses = styles.count }
         let model = FractalGenerativeModel(config: config, seed: seed)
         let sampler = try JSONDecoder().decode(SamplerState.self, from: Data(#"{"seed":1,"epoch":0,"position":0,"fingerprint":0}"#.utf8))
-        let state = CheckpointState(step: 1, randomSeed: 1, sampler: sampler, metrics: CheckpointMetrics(), config: config)
+        let state = CheckpointState(step: 1, randomSeed: 1, sampler: sampler, metrics: CheckpointMetrics(), config: config,
+                                    styles: styles, defaultStyle: styles?.last)
         let run = FileManager.default.temporaryDirectory.appendingPathComponent("fractalmidi-tiny-run-\(UUID().uuidString)")
         try CheckpointStore(run: run).save(model: model, optimizer: AdamW(parameters: model.namedParameters()), state: state, keepLast: 1)
         return run
@@ -183,6 +187,7 @@ struct GenerationCommandTests {
         (["generate", "--model", "MODEL", "-o", "FILE/out"], "cannot create the output folder"),
         (["generate", "--model", "MODEL", "-o", "FILE"], "is a file, not a folder"),
         (["generate", "--model", "MODEL", "--style", "1"], "--style 1 is not a class of this model, which has 1"),
+        (["generate", "--model", "MODEL", "--style", "jazz"], "--style jazz is not a style of this model; use one of its styles by class index (0 ..< 1)"),
         (["generate", "--model", "MODEL", "--iters", "4,4"], "gives 2 numbers but the model has 3 MAR levels"),
         (["generate", "--model", "MODEL", "--iters", "4,x,4"], "--iters '4,x,4' is not a list"),
         (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
@@ -207,6 +212,25 @@ struct GenerationCommandTests {
         #expect(result.standardError.contains(fragment), "stderr: \(result.standardError)")
         #expect(result.standardError.split(separator: "\n").count == 1, "stderr: \(result.standardError)")
         #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test("--style takes the model's style names or class indices; without it the default style is used")
+    func namedStyles() throws {
+        defer { folder.remove() }
+        let run = try TinyCheckpoint.make(styles: ["bach", "pop"])
+        defer { try? FileManager.default.removeItem(at: run) }
+        func piece(_ style: [String]) throws -> Data {
+            let output = folder.url.appendingPathComponent("style-\(style.joined())")
+            _ = try self.run(["generate", "--model", run.path, "--steps", "64", "--seed", "3", "--no-animation", "-o", output.path] + style)
+            return try Data(contentsOf: output.appendingPathComponent("generated-1.mid"))
+        }
+        let pop = try piece(["--style", "pop"])
+        #expect(try piece(["--style", "1"]) == pop)
+        #expect(try piece([]) == pop, "the default style is the checkpoint's default, pop")
+        #expect(try piece(["--style", "bach"]) == piece(["--style", "0"]))
+        let wrong = try tool.run(["generate", "--model", run.path, "--style", "jazz", "-o", folder.url.path])
+        #expect(wrong.status == 1)
+        #expect(wrong.standardError == "fractalmidi: --style jazz is not a style of this model; use one of its styles (0 bach, 1 pop)\n")
     }
 
     @Test("without --model and without the bundled model: one line saying so and how to pass --model")
