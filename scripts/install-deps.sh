@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages FractalMIDI builds and tests against, if any is missing.
+# Installs the Debian packages FractalMIDI builds and tests against, if any is missing
+# (FluidSynth and its 6 MB General MIDI soundfont render `--wav` audio and are tested).
 # Safe to run repeatedly: it does nothing when everything is present.
 set -euo pipefail
 
-packages=(libopenblas-dev zlib1g-dev libgif-dev libpng-dev pkg-config)
+packages=(libopenblas-dev zlib1g-dev libgif-dev libpng-dev pkg-config fluidsynth timgm6mb-soundfont)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import Foundation
 import PianoRoll
 import Training
@@ -7,8 +8,8 @@ import Training
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Prepare training music: split it into training and validation lists, build the roll cache.",
-        subcommands: [DataSplitCommand.self, DataCacheCommand.self]
+        abstract: "Prepare music: split it into training and validation lists, build the roll cache, cut reference excerpts.",
+        subcommands: [DataSplitCommand.self, DataCacheCommand.self, DataCropsCommand.self]
     )
 }
 
@@ -81,5 +82,81 @@ struct DataCacheCommand: ParsableCommand {
         print("\(folder.path): \(decoded.songs.count) songs (\(steps) steps) cached; "
             + "\(counts.hits) already cached, \(counts.decodes) decoded, \(counts.rebuilds) rebuilt, "
             + "\(decoded.skipped.count) skipped")
+        if !decoded.songs.isEmpty {
+            let baseline = try CellDistribution(rolls: decoded.songs.map(\.roll)).bitsPerCell
+            print(String(format: "cell entropy: %.4f bits per cell (the baseline a model's bits per cell must beat)", baseline))
+        }
+    }
+}
+
+/// `fractalmidi data crops`: fixed excerpts of real music written as MIDI files — the reference
+/// set that generated pieces of the same length are compared with (`eval --reference`).
+struct DataCropsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crops",
+        abstract: "Write fixed excerpts of real music as MIDI files (a reference set for eval).",
+        discussion: """
+            Cuts up to four evenly spaced crops of --bars bars (16 steps each) from every song, \
+            as the trainer's validation does, keeps --count of them spread evenly over all the \
+            crops, and writes each as NAME-cropK.mid (K counts from 1) with the song's tempo. The \
+            same music always gives the same excerpts. Songs shorter than a crop are left out.
+            """
+    )
+
+    @Argument(help: "A folder of MIDI files, a file list or a MIDI file.")
+    var source: String
+
+    @Option(help: "The length of an excerpt in bars of 16 steps.")
+    var bars = 8
+
+    @Option(help: "How many excerpts to write.")
+    var count = 32
+
+    @Option(name: [.short, .customLong("output")], help: "The folder to write the excerpts into (created if missing).")
+    var output: String
+
+    @Option(help: "The cache folder (default: $FRACTALMIDI_CACHE, else .cache/fractalmidi).")
+    var cache: String?
+
+    @OptionGroup var conversion: ConversionArguments
+
+    func validate() throws {
+        guard (1...256).contains(bars) else { throw ValidationError("--bars \(bars) is outside 1…256; use e.g. 8") }
+        guard count >= 1 else { throw ValidationError("--count \(count) must be at least 1") }
+    }
+
+    func run() throws {
+        let steps = bars * 16
+        let dataset = try MusicDataset(path: source)
+        let folder = cache.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RollCache.defaultDirectory()
+        let decoded = try RollCache(directory: folder, options: conversion.options)
+            .load(dataset, progress: ProgressReporter(title: "music", total: dataset.items.count))
+        let long = DecodedDataset(songs: decoded.songs.filter { $0.roll.steps >= steps }, styles: decoded.styles, skipped: decoded.skipped)
+        guard !long.songs.isEmpty else {
+            throw ValidationError("\(source): no song is \(bars) bars (\(steps) steps) long; ask for fewer --bars")
+        }
+        let crops = try ValidationCrops(dataset: long, cropLength: steps)
+        let chosen = Self.spread(count, over: crops.origins.count)
+        let destination = URL(fileURLWithPath: output, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create the output folder \(destination.path) (\(error.localizedDescription)); choose a writable folder")
+        }
+        var perSong: [Int: Int] = [:]
+        for index in chosen {
+            let origin = crops.origins[index]
+            let song = long.songs[origin.song]
+            perSong[origin.song, default: 0] += 1
+            let name = song.item.file.deletingPathExtension().lastPathComponent + "-crop\(perSong[origin.song]!).mid"
+            try song.roll.cropped(steps: origin.start..<(origin.start + steps)).writeMIDI(to: destination.appendingPathComponent(name))
+        }
+        print("\(destination.path): \(chosen.count) excerpts of \(bars) bars from \(Set(chosen.map { crops.origins[$0].song }).count) songs")
+    }
+
+    /// `count` indices spread evenly over `0..<total` (all of them when `count` ≥ `total`).
+    static func spread(_ count: Int, over total: Int) -> [Int] {
+        guard count < total else { return Array(0..<total) }
+        return (0..<count).map { $0 * total / count }
     }
 }

@@ -31,12 +31,16 @@ public struct CommandLineTool: Sendable {
         executable = found
     }
 
-    /// Runs the tool with `arguments`, in `directory` when given, and waits for it to end.
-    public func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs the tool with `arguments`, in `directory` when given, with `environment` over this
+    /// process's environment, and waits for it to end.
+    public func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         // Files rather than pipes: a chatty process cannot block on a full pipe buffer.
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -259,15 +259,34 @@ struct GenerationCommandTests {
         #expect(result.standardError.split(separator: "\n").count == 1)
     }
 
-    @Test("--wav without FluidSynth names the Debian packages to install")
+    @Test("--wav without FluidSynth on the PATH names the Debian packages to install, and writes no audio")
     func wavWithoutSynthesizer() throws {
         defer { folder.remove() }
-        guard !FileManager.default.fileExists(atPath: "/usr/bin/fluidsynth")
-            || !FileManager.default.fileExists(atPath: "/usr/share/sounds/sf2/TimGM6mb.sf2") else { return }
-        let result = try tool.run(["generate", "--model", TinyCheckpoint.run.path, "--wav", "-o", folder.url.path])
+        let result = try tool.run(["generate", "--model", TinyCheckpoint.run.path, "--steps", "64", "--wav", "-o", folder.url.path],
+                                  environment: ["PATH": folder.url.path])
         #expect(result.status == 1)
         #expect(result.standardError.contains("apt-get install -y --no-install-recommends fluidsynth timgm6mb-soundfont"))
         #expect(result.standardError.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("generated-1.wav").path))
+    }
+
+    @Test("--wav renders the piece with FluidSynth (installed by scripts/install-deps.sh)")
+    func wavWithSynthesizer() throws {
+        defer { folder.remove() }
+        _ = try run(["generate", "--model", TinyCheckpoint.run.path, "--steps", "64", "--bpm", "120", "--seed", "5",
+                     "--no-animation", "--wav", "-o", folder.url.path])
+        let wav = try Data(contentsOf: folder.url.appendingPathComponent("generated-1.wav"))
+        func field(_ offset: Int, _ length: Int) -> UInt32 {
+            wav[offset..<(offset + length)].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        #expect(String(decoding: wav[0..<4], as: UTF8.self) == "RIFF")
+        #expect(String(decoding: wav[8..<12], as: UTF8.self) == "WAVE")
+        #expect(field(24, 4) == 44_100, "sample rate")
+        // 64 steps = 16 beats at 120 BPM = 8 s, plus the tail FluidSynth renders until every voice has died away.
+        let seconds = Double(wav.count - 44) / Double(field(28, 4))
+        #expect(seconds >= 7.9 && seconds < 20, "\(seconds) s of audio")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.url.path)
+        #expect(!names.contains { $0.hasPrefix(".") }, "temporary files left: \(names)")
     }
 }
 
