@@ -36,6 +36,9 @@ struct GenerationArguments: ParsableArguments {
     @Flag(help: "Do not write the animated GIF of the coarse-to-fine process.")
     var noAnimation = false
 
+    @Option(help: "Compute threads (default: every core).")
+    var threads: Int?
+
     @Flag(help: "Also render a WAV with FluidSynth (needs the fluidsynth and timgm6mb-soundfont Debian packages).")
     var wav = false
 
@@ -48,6 +51,9 @@ struct GenerationArguments: ParsableArguments {
         }
         if let temperature, !(temperature.isFinite && temperature > 0) {
             throw ValidationError("--temperature \(temperature) must be a positive number; use e.g. 1.0")
+        }
+        if let threads, !(1...256).contains(threads) {
+            throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")
         }
         if let bpm, !(bpm.isFinite && bpm >= 1 && bpm <= 1000) {
             throw ValidationError("--bpm \(bpm) is outside 1…1000; use e.g. 120")

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import FractalModel
 import Imaging
@@ -32,6 +33,7 @@ struct GenerationRun {
         let folder = URL(fileURLWithPath: arguments.output, isDirectory: true)
         try Self.prepareFolder(folder)
         let seed = arguments.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        Engine.setThreadCount(arguments.threads ?? ThreadPool.availableCores)
         let settings = try arguments.settings(for: model, seed: seed)
         guard model.config.model.velocityBins == job.piece.velocityBins else {
             throw .invalidInput("the input roll has \(job.piece.velocityBins) velocity bins but the model \(model.config.model.velocityBins)")

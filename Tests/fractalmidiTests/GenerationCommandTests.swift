@@ -193,6 +193,7 @@ struct GenerationCommandTests {
         (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
         (["generate", "--model", "MODEL", "--count", "0"], "--count 0 is outside 1…64"),
         (["generate", "--model", "MODEL", "--bpm", "0"], "--bpm 0.0 is outside"),
+        (["generate", "--model", "MODEL", "--threads", "0"], "--threads 0 is outside 1…256"),
         (["generate", "--model", "EMPTY"], "no checkpoint there"),
     ])
     func userErrors(arguments: [String], fragment: String) throws {
