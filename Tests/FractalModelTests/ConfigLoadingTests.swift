@@ -5,7 +5,7 @@ import FractalModel
 
 /// The shipped configs, the reference project's layout, and command-line overrides.
 @Suite struct ConfigLoadingTests {
-    static let shipped = ["train_default", "train_small", "train_tiny", "train_cpu"]
+    static let shipped = ["train_default", "train_small", "train_tiny", "train_cpu", "bench_small_mar"]
 
     static func shippedURL(_ name: String) -> URL {
         SharedData.repositoryRoot.appendingPathComponent("config/\(name).yaml")

@@ -7,7 +7,7 @@ import Training
 @Suite("Checkpoint configuration")
 struct CheckpointConfigTests {
     @Test("every config file of the repository survives the trip through a checkpoint's entries", arguments: [
-        "train_tiny.yaml", "train_small.yaml", "train_default.yaml", "train_cpu.yaml",
+        "train_tiny.yaml", "train_small.yaml", "train_default.yaml", "train_cpu.yaml", "bench_small_mar.yaml",
     ])
     func roundTrip(file: String) throws {
         let url = SharedData.repositoryRoot.appendingPathComponent("config/\(file)")
