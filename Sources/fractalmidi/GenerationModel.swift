@@ -30,8 +30,8 @@ struct GenerationModel {
             }
         } else {
             guard let bundled = bundledLocation() else {
-                throw .modelMissing("no --model given and the bundled default model (\(bundledPath)/) is not installed yet; "
-                    + "train one with `fractalmidi train` and pass its run folder with --model DIR")
+                throw .modelMissing("no --model given and the bundled default model (\(bundledPath)/) is not in the current "
+                    + "folder or above this fractalmidi; run it from the repository or pass a model with --model DIR")
             }
             location = bundled
         }

@@ -31,6 +31,11 @@ public struct CommandLineTool: Sendable {
         executable = found
     }
 
+    /// The tool at `executable` (for example a copy away from the repository).
+    public init(executable: URL) {
+        self.executable = executable
+    }
+
     /// Runs the tool with `arguments`, in `directory` when given, with `environment` over this
     /// process's environment, and waits for it to end.
     public func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {

@@ -234,14 +234,27 @@ struct GenerationCommandTests {
         #expect(wrong.standardError == "fractalmidi: --style jazz is not a style of this model; use one of its styles (0 bach, 1 pop)\n")
     }
 
-    @Test("without --model and without the bundled model: one line saying so and how to pass --model")
+    @Test("without --model the bundled model (models/default/) writes music")
+    func bundledModel() throws {
+        defer { folder.remove() }
+        _ = try run(["generate", "--bars", "2", "--seed", "1", "--no-animation", "-o", folder.url.path])
+        let roll = try PianoRoll(contentsOf: folder.url.appendingPathComponent("generated-1.mid"))
+        #expect(roll.steps <= 32)
+        #expect(!roll.notes.isEmpty, "the bundled model wrote an empty piece")
+    }
+
+    @Test("without --model and away from the bundled model: one line saying so and how to pass --model")
     func missingBundledModel() throws {
         defer { folder.remove() }
-        guard !FileManager.default.fileExists(atPath: SharedData.repositoryRoot.appendingPathComponent("models/default").path) else { return }
-        let result = try tool.run(["generate", "-o", folder.url.path], in: folder.url)
+        // A copy of the tool in a folder with no models/default beside or above it.
+        let copy = folder.url.appendingPathComponent("bin/fractalmidi")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: tool.executable, to: copy)
+        let result = try CommandLineTool(executable: copy).run(["generate", "-o", folder.url.appendingPathComponent("out").path],
+                                                               in: folder.url)
         #expect(result.status == 1)
-        #expect(result.standardError == "fractalmidi: no --model given and the bundled default model (models/default/) is not "
-            + "installed yet; train one with `fractalmidi train` and pass its run folder with --model DIR\n")
+        #expect(result.standardError == "fractalmidi: no --model given and the bundled default model (models/default/) is not in the "
+            + "current folder or above this fractalmidi; run it from the repository or pass a model with --model DIR\n")
     }
 
     @Test("a checkpoint whose weights do not fit its config is refused in one line")
