@@ -207,6 +207,9 @@ public struct SamplingConfig: Sendable, Equatable {
     public var cfgSchedule: GuidanceSchedule = .constant
     /// Divisor of the head's logits (`temperature`).
     public var temperature: Double = 1.0
+    /// Nucleus sampling at the head (`top_p`): the most probable classes adding up to this
+    /// are kept; 1 keeps every class.
+    public var topP: Double = 1.0
     /// Probabilities of the conditional branch below this are filtered out under guidance
     /// (`filter_threshold`).
     public var filterThreshold: Double = 1.0e-4

@@ -13,6 +13,11 @@ public struct SamplingSettings: Sendable, Equatable {
     public var cfgSchedule: GuidanceSchedule
     /// Divisor of the head's logits (lower is more conservative).
     public var temperature: Double
+    /// Nucleus sampling at the head: each draw keeps the most probable classes whose
+    /// probabilities (after `temperature`) add up to at least this, and renormalises; 1
+    /// keeps every class. Below 1 it removes the rare stray notes that per-cell sampling
+    /// scatters over empty regions without thinning the likely ones.
+    public var topP: Double
     /// Under guidance, classes whose conditional probability is below this are not pushed
     /// up by the null branch (FractalGen's filter).
     public var filterThreshold: Double
@@ -21,11 +26,12 @@ public struct SamplingSettings: Sendable, Equatable {
 
     /// Settings with the given values.
     public init(numIterList: [Int], cfg: Double = 1, cfgSchedule: GuidanceSchedule = .constant,
-                temperature: Double = 1, filterThreshold: Double = 1e-4, seed: UInt64 = 0) {
+                temperature: Double = 1, topP: Double = 1, filterThreshold: Double = 1e-4, seed: UInt64 = 0) {
         self.numIterList = numIterList
         self.cfg = cfg
         self.cfgSchedule = cfgSchedule
         self.temperature = temperature
+        self.topP = topP
         self.filterThreshold = filterThreshold
         self.seed = seed
     }
@@ -33,7 +39,31 @@ public struct SamplingSettings: Sendable, Equatable {
     /// The settings of a config's `sampling:` section with `seed`.
     public init(_ config: SamplingConfig, seed: UInt64) {
         self.init(numIterList: config.numIterList, cfg: config.cfg, cfgSchedule: config.cfgSchedule,
-                  temperature: config.temperature, filterThreshold: config.filterThreshold, seed: seed)
+                  temperature: config.temperature, topP: config.topP, filterThreshold: config.filterThreshold, seed: seed)
+    }
+
+    /// The unnormalised probabilities a head draw uses for `logits`: softmax(logits /
+    /// temperature) with every class outside the nucleus set to 0. The nucleus is the fewest
+    /// most probable classes (ties in index order) whose probabilities add up to at least
+    /// `topP`.
+    public func drawWeights(_ logits: [Float]) -> [Double] {
+        let scale = 1 / temperature
+        let top = Double(logits.max() ?? 0)
+        var weights = logits.map { Foundation.exp((Double($0) - top) * scale) }
+        guard topP < 1 else { return weights }
+        let total = weights.reduce(0, +)
+        let ranked = weights.indices.sorted { (weights[$0], $1) > (weights[$1], $0) }
+        var kept = 0.0
+        var cut = ranked.count
+        for (rank, index) in ranked.enumerated() {
+            kept += weights[index]
+            if kept >= topP * total {
+                cut = rank + 1
+                break
+            }
+        }
+        for index in ranked[cut...] { weights[index] = 0 }
+        return weights
     }
 
     /// Whether sampling runs the null branch beside the conditional one.
@@ -138,6 +168,9 @@ extension FractalGenerativeModel {
         }
         guard settings.temperature > 0, settings.temperature.isFinite else {
             throw SamplingError("temperature \(settings.temperature) must be a positive number; use e.g. 1.0")
+        }
+        guard settings.topP > 0, settings.topP <= 1 else {
+            throw SamplingError("top_p \(settings.topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.95")
         }
         guard settings.cfg.isFinite, settings.cfg >= 0 else { throw SamplingError("cfg \(settings.cfg) must be a number ≥ 0; use 1 for no guidance") }
         if let known {
@@ -314,11 +347,9 @@ struct SamplingRun {
     var guided: Bool { settings.isGuided }
     var branches: Int { guided ? 2 : 1 }
 
-    /// A class drawn from softmax(logits / temperature).
+    /// A class drawn from softmax(logits / temperature), restricted to the top-p nucleus.
     mutating func draw(_ logits: [Float]) -> Int {
-        let scale = 1 / settings.temperature
-        let top = Double(logits.max() ?? 0)
-        let weights = logits.map { Foundation.exp((Double($0) - top) * scale) }
+        let weights = settings.drawWeights(logits)
         let total = weights.reduce(0, +)
         var target = Double(rng.uniform()) * total
         for (index, weight) in weights.enumerated() {

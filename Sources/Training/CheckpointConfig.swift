@@ -137,6 +137,7 @@ extension FractalConfig {
             ("sampling.cfg", .double(sampling.cfg)),
             ("sampling.cfg_schedule", .text(sampling.cfgSchedule.rawValue)),
             ("sampling.temperature", .double(sampling.temperature)),
+            ("sampling.top_p", .double(sampling.topP)),
             ("sampling.filter_threshold", .double(sampling.filterThreshold)),
             ("seed", .int(seed)),
         ]

@@ -21,6 +21,9 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "Divides the logits: below 1 is safer, above 1 wilder (default: the config's sampling.temperature).")
     var temperature: Double?
 
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling: each cell keeps its most probable choices (state, velocity bin) adding up to this; 0 < p ≤ 1, 1 keeps all (default: the config's sampling.top_p).")
+    var topP: Double?
+
     @Option(help: "MAR iterations per MAR level, top first, e.g. 64,16,16 (default: the config's sampling.num_iter_list).")
     var iters: String?
 
@@ -52,6 +55,9 @@ struct GenerationArguments: ParsableArguments {
         if let temperature, !(temperature.isFinite && temperature > 0) {
             throw ValidationError("--temperature \(temperature) must be a positive number; use e.g. 1.0")
         }
+        if let topP, !(topP > 0 && topP <= 1) {
+            throw ValidationError("--top-p \(topP) is outside (0, 1]; use e.g. 0.95, or 1 to keep every state")
+        }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")
         }
@@ -77,6 +83,7 @@ struct GenerationArguments: ParsableArguments {
         var settings = SamplingSettings(model.config.sampling, seed: seed)
         if let cfg { settings.cfg = cfg }
         if let temperature { settings.temperature = temperature }
+        if let topP { settings.topP = topP }
         if let list = try? iterationList() { settings.numIterList = list }
         let marLevels = model.config.model.generatorTypes.filter { $0 == .mar }.count
         if iters != nil, settings.numIterList.count != marLevels {

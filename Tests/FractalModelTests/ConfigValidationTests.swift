@@ -90,6 +90,8 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
                  "sampling.num_iter_list[0] 300 (level 0) must be between 1 and the level's 256 patches; use at most 256"),
         RuleCase("sampling.cfg=-1", "sampling.cfg", "sampling.cfg -1.0 must be at least 0 (1 = no guidance)"),
         RuleCase("sampling.temperature=0", "sampling.temperature", "sampling.temperature 0.0 must be above 0; use 1.0"),
+        RuleCase("sampling.top_p=0", "sampling.top_p", "sampling.top_p 0.0 is outside (0, 1]; use 1.0 to keep every class"),
+        RuleCase("sampling.top_p=1.2", "sampling.top_p", "sampling.top_p 1.2 is outside (0, 1]; use 1.0 to keep every class"),
         RuleCase("sampling.filter_threshold=1", "sampling.filter_threshold", "sampling.filter_threshold 1.0 is outside [0, 1); use 1.0e-4"),
     ]
 

@@ -112,6 +112,31 @@ import FractalModel
         #expect(differing(try model.sample(count: 2, labels: [0, 1], settings: guided), strong) > 0)
     }
 
+    @Test func nucleusKeepsTheFewestMostProbableClassesReachingTopP() {
+        let probabilities: [Double] = [0.2, 0.7, 0.1]
+        let logits = probabilities.map { Float(Foundation.log($0)) }
+        func weights(_ topP: Double, temperature: Double = 1, of logits: [Float] = logits) -> [Double] {
+            SamplingSettings(numIterList: [1], temperature: temperature, topP: topP).drawWeights(logits)
+        }
+        func kept(_ topP: Double, temperature: Double = 1) -> [Int] {
+            let weights = weights(topP, temperature: temperature)
+            return weights.indices.filter { weights[$0] > 0 }
+        }
+        #expect(kept(1) == [0, 1, 2])
+        #expect(kept(0.95) == [0, 1, 2])
+        #expect(kept(0.85) == [0, 1])
+        #expect(kept(0.6) == [1])
+        #expect(kept(1e-9) == [1])
+        // Temperature reshapes the probabilities before the nucleus is taken: at 0.5 they are
+        // ∝ p², [0.04, 0.49, 0.01] / 0.54, so 0.85 is reached by the top class alone (0.907).
+        #expect(kept(0.85, temperature: 0.5) == [1])
+        // The kept classes keep their relative weights.
+        let nucleus = weights(0.85)
+        #expect(abs(nucleus[0] / nucleus[1] - 0.2 / 0.7) < 1e-6)
+        // Equal probabilities: ties go to the lower index.
+        #expect(weights(0.5, of: [0, 0, 0, 0]).map { $0 > 0 } == [true, true, false, false])
+    }
+
     @Test func badSettingsAreRejectedWithMessages() {
         let model = Self.model([.mar, .mar, .mar])
         func message(_ body: () throws -> Void) -> String {
@@ -125,6 +150,12 @@ import FractalModel
         var cold = Self.settings
         cold.temperature = 0
         #expect(message { _ = try model.sample(count: 1, settings: cold) } == "temperature 0.0 must be a positive number; use e.g. 1.0")
+        for topP in [0, 1.5] {
+            var nucleus = Self.settings
+            nucleus.topP = topP
+            #expect(message { _ = try model.sample(count: 1, settings: nucleus) }
+                    == "top_p \(topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.95")
+        }
         var short = Self.settings
         short.numIterList = [4]
         #expect(message { _ = try model.sample(count: 1, settings: short) }

@@ -191,6 +191,8 @@ struct GenerationCommandTests {
         (["generate", "--model", "MODEL", "--iters", "4,4"], "gives 2 numbers but the model has 3 MAR levels"),
         (["generate", "--model", "MODEL", "--iters", "4,x,4"], "--iters '4,x,4' is not a list"),
         (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
+        (["generate", "--model", "MODEL", "--top-p", "0"], "--top-p 0.0 is outside (0, 1]"),
+        (["generate", "--model", "MODEL", "--top-p", "nan"], "--top-p nan is outside (0, 1]"),
         (["generate", "--model", "MODEL", "--count", "0"], "--count 0 is outside 1…64"),
         (["generate", "--model", "MODEL", "--bpm", "0"], "--bpm 0.0 is outside"),
         (["generate", "--model", "MODEL", "--threads", "0"], "--threads 0 is outside 1…256"),
