@@ -49,11 +49,11 @@ import Synchronization
 ///   the attention weights, `dropout:generator:`); ``KVCache`` for incremental decoding.
 ///
 /// ## Threads
-/// ``Engine/setThreadCount(_:)`` (default: all cores) sizes the engine's ``ThreadPool``,
-/// which runs every parallel kernel (elementwise, reduction, normalisation, attention) and
-/// the matrix products: OpenBLAS is kept single-threaded, and a large product is split into
-/// blocks of rows or columns of the result, one `sgemm` per block on the pool. (OpenBLAS's
-/// own threads busy-wait after each product and took a core from the kernels that follow.)
+/// ``Engine/setThreadCount(_:)`` (default: all cores) sizes both the engine's
+/// ``ThreadPool`` (elementwise, reduction, normalisation and attention kernels) and
+/// OpenBLAS. The two never oversubscribe: large GEMMs run on OpenBLAS's threads from the
+/// calling thread, and kernels that call `sgemm` from inside the pool (attention over
+/// longer sequences, batched small products) switch OpenBLAS to one thread meanwhile.
 /// Attention over short sequences never calls `sgemm`: a register-blocked SIMD kernel
 /// handles each (sequence, head) in L1, in parallel over the batch.
 ///
@@ -61,8 +61,7 @@ import Synchronization
 /// is computed by one thread in a fixed order, and reductions across rows use fixed-size
 /// blocks combined in a fixed order (no atomic float accumulation). The same inputs, seeds
 /// and thread count give bit-identical results (all Swift kernels give the same bits at any
-/// thread count; a matrix product's blocks follow the thread count, which may change the
-/// last bits of OpenBLAS's results).
+/// thread count; only OpenBLAS may depend on its thread count).
 ///
 /// ## Randomness, memory and speed
 /// ``Engine/RandomGenerator`` is the seedable, counter-based generator for initialisation,
@@ -73,14 +72,14 @@ public enum Engine {
     /// The number of threads the engine and OpenBLAS use.
     public static var threadCount: Int { sharedPool.withLock { $0.threadCount } }
 
-    /// Sets how many threads the engine's kernels use (at least 1), matrix products
-    /// included: OpenBLAS itself always runs single-threaded and the engine splits large
-    /// products among its own threads. The default is the number of cores.
+    /// Sets how many threads the engine's kernels and OpenBLAS may use (at least 1).
+    /// The default is the number of cores.
     public static func setThreadCount(_ count: Int) {
         let count = max(1, count)
         sharedPool.withLock { pool in
             if pool.threadCount != count { pool = ThreadPool(threadCount: count) }
         }
+        openblas_set_num_threads(Int32(count))
     }
 
     /// Whether ops on this thread (or task) are currently being recorded for `backward()`.
@@ -97,8 +96,9 @@ public enum Engine {
     }
 
     static let sharedPool: Mutex<ThreadPool> = {
-        openblas_set_num_threads(1)
-        return Mutex(ThreadPool(threadCount: ThreadPool.availableCores))
+        let cores = ThreadPool.availableCores
+        openblas_set_num_threads(Int32(cores))
+        return Mutex(ThreadPool(threadCount: cores))
     }()
 
     /// The pool kernels run on.

@@ -1,11 +1,6 @@
 import COpenBLAS
 
 /// Matrix products through OpenBLAS `sgemm`, transposes passed as flags (never copied).
-///
-/// OpenBLAS always runs single-threaded (see ``Engine/setThreadCount(_:)``): a large product
-/// is split into blocks of rows or columns of `C`, one `sgemm` call per block on the engine's
-/// own pool. OpenBLAS's own worker threads would busy-wait (`sched_yield`) for a while after
-/// every product, taking a core away from the engine's element-wise kernels that follow.
 
 extension Engine {
 /// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices.
@@ -18,51 +13,9 @@ static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, al
         if beta == 0 { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
         return
     }
-    let parts = GEMMPartition.parts(m: m, n: n, k: k, threads: threadCount)
-    guard parts > 1 else {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
-        return
-    }
-    // Blocks of rows of C (rows of op(A)) when C is at least as tall as wide, else blocks of
-    // columns (columns of op(B)); each element of C is computed by exactly one call.
-    let splitRows = m >= n
-    let size = GEMMPartition.blockSize(splitRows ? m : n, parts: parts)
-    pool.parallelFor(parts) { part in
-        let start = part * size
-        let count = min(size, (splitRows ? m : n) - start)
-        guard count > 0 else { return }
-        if splitRows {
-            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        blasint(count), blasint(n), blasint(k), alpha, a + (transposeA ? start : start * lda), blasint(lda),
-                        b, blasint(ldb), beta, c + start * ldc, blasint(ldc))
-        } else {
-            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        blasint(m), blasint(count), blasint(k), alpha, a, blasint(lda),
-                        b + (transposeB ? start * ldb : start), blasint(ldb), beta, c + start, blasint(ldc))
-        }
-    }
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
-}
-
-/// How a matrix product is divided among the engine's threads.
-enum GEMMPartition {
-    /// Products of fewer multiply-adds than this run in one call (OpenBLAS's own threshold
-    /// for going multi-threaded).
-    static let minimumWork = 1 << 18
-
-    /// The number of blocks: one per thread, never blocks of fewer than 16 rows or columns,
-    /// 1 for small products.
-    static func parts(m: Int, n: Int, k: Int, threads: Int) -> Int {
-        guard threads > 1, m * n * k >= minimumWork else { return 1 }
-        return max(1, min(threads, max(m, n) / 16))
-    }
-
-    /// Rows (or columns) per block, a multiple of 16 where there are enough.
-    static func blockSize(_ extent: Int, parts: Int) -> Int {
-        let even = (extent + parts - 1) / parts
-        return min(extent, (even + 15) / 16 * 16)
-    }
 }
 
 @inline(__always)
@@ -71,6 +24,18 @@ func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Fl
            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     Engine.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+extension Engine {
+    /// Runs `body` with OpenBLAS limited to one thread, for `sgemm` calls made from inside
+    /// the engine's own parallel loops.
+    static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
+        let threads = Engine.threadCount
+        if threads == 1 { return body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threads)) }
+        return body()
+    }
 }
 
 extension Tensor {
@@ -103,10 +68,12 @@ extension Tensor {
         let strideA = shape[rank - 2] * shape[rank - 1], strideB = other.shape[rank - 2] * other.shape[rank - 1]
         let perProduct = m * n * k
         if batch > 1 && perProduct < 1 << 21 && Engine.threadCount > 1 {
-            Engine.parallelChunks(batch, grain: max(1, (1 << 20) / max(perProduct, 1))) { range in
-                for i in range {
-                    sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
-                          a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * m * n, ldc: n)
+            Engine.withSingleThreadedBLAS {
+                Engine.parallelChunks(batch, grain: max(1, (1 << 20) / max(perProduct, 1))) { range in
+                    for i in range {
+                        sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
+                              a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * m * n, ldc: n)
+                    }
                 }
             }
         } else {

@@ -85,45 +85,6 @@ import Testing
         #expect(a.matmul(b, transposeOther: true).scalars == [17, 23, 39, 53])
     }
 
-    /// Products large enough to be split among threads (blocks of rows when the result is
-    /// tall, of columns when it is wide; 3 threads give uneven blocks) equal a
-    /// double-precision reference for every transpose combination, with and without a bias.
-    @Test func splitProductsEqualTheReference() {
-        let original = Engine.threadCount
-        defer { Engine.setThreadCount(original) }
-        Engine.setThreadCount(3)
-        for (m, n, k) in [(101, 70, 50), (40, 131, 64)] {
-            for (transposeSelf, transposeOther) in [(false, false), (true, false), (false, true), (true, true)] {
-                let a = randomTensor(transposeSelf ? [k, m] : [m, k], seed: 40, requiresGrad: false)
-                let b = randomTensor(transposeOther ? [n, k] : [k, n], seed: 41, requiresGrad: false)
-                let product = a.matmul(b, transposeSelf: transposeSelf, transposeOther: transposeOther).scalars
-                let x = a.scalars, y = b.scalars
-                var worst: Double = 0
-                for row in 0..<m {
-                    for column in 0..<n {
-                        var sum = 0.0
-                        for i in 0..<k {
-                            let left = transposeSelf ? x[i * m + row] : x[row * k + i]
-                            let right = transposeOther ? y[column * k + i] : y[i * n + column]
-                            sum += Double(left) * Double(right)
-                        }
-                        worst = max(worst, abs(Double(product[row * n + column]) - sum))
-                    }
-                }
-                #expect(worst < 1e-4, "\(m)×\(n)×\(k) transposes \(transposeSelf)/\(transposeOther): error \(worst)")
-            }
-        }
-        let x = randomTensor([3, 60, 96], seed: 42, requiresGrad: false)
-        let w = randomTensor([80, 96], seed: 43, requiresGrad: false)
-        let bias = randomTensor([80], seed: 44, requiresGrad: false)
-        let split = x.linear(weight: w, bias: bias).scalars
-        Engine.setThreadCount(1)
-        let whole = x.linear(weight: w, bias: bias).scalars
-        let largest = zip(split, whole).map { abs($0 - $1) }.max() ?? 0
-        let scale = whole.map { abs($0) }.max() ?? 1
-        #expect(largest <= 1e-6 * scale, "3 threads differ from 1 by \(largest) (values up to \(scale))")
-    }
-
     @Test func linearGradients() {
         let x = randomTensor([2, 3, 4], seed: 12)
         let w = randomTensor([5, 4], seed: 13)
