@@ -24,6 +24,11 @@ struct BenchEngineCommand: ParsableCommand {
 
     func run() throws {
         let result = EngineBenchmark(threads: threads).run()
-        print(json ? result.json : result.table)
+        if json {
+            print(result.json)
+        } else {
+            print("\(BLASThreadTimeout.variable)=\(BLASThreadTimeout.current)")
+            print(result.table)
+        }
     }
 }

@@ -19,6 +19,7 @@ struct FractalMIDI: ParsableCommand {
     )
 
     static func main() {
+        BLASThreadTimeout.applyBeforeOpenBLASStarts()
         do {
             var command = try parseAsRoot()
             try command.run()
