@@ -15,8 +15,9 @@ public struct SamplingSettings: Sendable, Equatable {
     public var temperature: Double
     /// Nucleus sampling at the head: each draw keeps the most probable classes whose
     /// probabilities (after `temperature`) add up to at least this, and renormalises; 1
-    /// keeps every class. Below 1 it removes the rare stray notes that per-cell sampling
-    /// scatters over empty regions without thinning the likely ones.
+    /// keeps every class. Just below 1 (0.98 for the bundled model) it removes the rare
+    /// stray notes that per-cell sampling scatters over empty regions; lower values thin the
+    /// music itself.
     public var topP: Double
     /// Under guidance, classes whose conditional probability is below this are not pushed
     /// up by the null branch (FractalGen's filter).
