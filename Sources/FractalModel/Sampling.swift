@@ -171,7 +171,7 @@ extension FractalGenerativeModel {
             throw SamplingError("temperature \(settings.temperature) must be a positive number; use e.g. 1.0")
         }
         guard settings.topP > 0, settings.topP <= 1 else {
-            throw SamplingError("top_p \(settings.topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.95")
+            throw SamplingError("top_p \(settings.topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.98")
         }
         guard settings.cfg.isFinite, settings.cfg >= 0 else { throw SamplingError("cfg \(settings.cfg) must be a number ≥ 0; use 1 for no guidance") }
         if let known {

@@ -56,7 +56,7 @@ struct GenerationArguments: ParsableArguments {
             throw ValidationError("--temperature \(temperature) must be a positive number; use e.g. 1.0")
         }
         if let topP, !(topP > 0 && topP <= 1) {
-            throw ValidationError("--top-p \(topP) is outside (0, 1]; use e.g. 0.95, or 1 to keep every state")
+            throw ValidationError("--top-p \(topP) is outside (0, 1]; use e.g. 0.98, or 1 to keep every state")
         }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")

@@ -154,7 +154,7 @@ import FractalModel
             var nucleus = Self.settings
             nucleus.topP = topP
             #expect(message { _ = try model.sample(count: 1, settings: nucleus) }
-                    == "top_p \(topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.95")
+                    == "top_p \(topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.98")
         }
         var short = Self.settings
         short.numIterList = [4]
