@@ -110,6 +110,14 @@ public struct ModelConfig: Sendable, Equatable {
     public var initStd: Double = 0.02
     /// Weight of the velocity cross-entropy in the training loss (`v_weight`).
     public var vWeight: Double = 1.0
+    /// Whether the generator levels below level 0 add a learned embedding of each patch's
+    /// absolute pitch band to its token (`pitch_embedding`). Level 0 sees where its patches
+    /// sit on the keyboard through its positions; a lower level's input is one patch cut
+    /// out of its parent, whose own positions say nothing of the pitch it covers, so without
+    /// this the key and register reach it only through the conditions handed down. The
+    /// tables start at zero, so switching it on for a trained model (`train --init-from`)
+    /// leaves what the model computes unchanged until training moves them.
+    public var pitchEmbedding: Bool = false
 
     /// The default model of DESIGN §4 (the reference `train_default.yaml` shape).
     public init() {}

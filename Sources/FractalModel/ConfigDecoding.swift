@@ -133,6 +133,7 @@ struct ConfigReader {
         try value("model.proj_dropout", into: &model.projDropout)
         try value("model.init_std", into: &model.initStd)
         try value("model.v_weight", into: &model.vWeight)
+        try value("model.pitch_embedding", into: &model.pitchEmbedding)
 
         let bins = try optional("model.velocity_bins", as: Int.self)?.get()
         if let vocabulary = try optional("model.velocity_vocab_size", as: Int.self)?.get() {

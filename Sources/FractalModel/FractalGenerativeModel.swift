@@ -47,7 +47,8 @@ public final class FractalGenerativeModel: Layer {
             levels.append(GeneratorLevel(
                 level: k, type: config.generatorTypes[k], geometry: geometry, width: config.embedDimList[k],
                 depth: config.numBlocksList[k], heads: config.numHeadsList[k], conditionCount: conditions,
-                conditionWidth: conditionWidth, classes: k == 0 ? config.numClasses : nil, scanOrder: config.scanOrder,
+                conditionWidth: conditionWidth, classes: k == 0 ? config.numClasses : nil,
+                pitchEmbedding: k > 0 && config.pitchEmbedding, scanOrder: config.scanOrder,
                 initStd: initStd, attentionDropout: attentionDropout, projectionDropout: projectionDropout,
                 generator: &generator))
         }
@@ -193,7 +194,9 @@ public final class FractalGenerativeModel: Layer {
             let tokens = level.geometry.tokens
             let masked = handDown.masked[k].map { Array($0[(range.lowerBound * tokens)..<(range.upperBound * tokens)]) }
             let input = features.patchFeatures(itemCells, items: range.count, geometry: level.geometry)
-            let outputs = level.encode(conditions: conditions, features: input, masked: masked, generator: &rng)
+            let origins = Array(handDown.pitchOrigins[k][range])
+            let outputs = level.encode(conditions: conditions, features: input, masked: masked, pitchOrigins: origins,
+                                       generator: &rng)
             conditions = level.handDown(outputs, picks: picks)
             itemCells = level.geometry.extract(itemCells, picks: picks)
             range = handDown.pickRange(level: k, items: range)
@@ -250,6 +253,8 @@ struct HandDownPlan {
     private(set) var picks: [[PatchReference]] = []
     /// Per level: the masked flags (`items × tokens`, MAR), nil for AR.
     private(set) var masked: [[Bool]?] = []
+    /// Per level: the lowest pitch each item covers (0 for the rolls of level 0).
+    private(set) var pitchOrigins: [[Int]] = []
     /// Per level: `firstPick[k][i]` is the index of item i's first pick (one entry more than items).
     private var firstPick: [[Int]] = []
     /// Per level: its items.
@@ -260,8 +265,10 @@ struct HandDownPlan {
     init(levels: [GeneratorLevel], rolls: Int, rng: inout Engine.RandomGenerator,
          maskedCount: (Int, inout Engine.RandomGenerator) -> Int) {
         var itemCount = rolls
+        var origins = [Int](repeating: 0, count: rolls)
         for level in levels {
             let tokens = level.geometry.tokens
+            pitchOrigins.append(origins)
             var levelPicks: [PatchReference] = []
             var starts: [Int] = []
             starts.reserveCapacity(itemCount + 1)
@@ -293,6 +300,7 @@ struct HandDownPlan {
             picks.append(levelPicks)
             firstPick.append(starts)
             itemCount = levelPicks.count
+            origins = level.geometry.pitchOrigins(of: levelPicks, itemOrigins: origins)
         }
     }
 

@@ -1,5 +1,6 @@
 import Engine
 import NN
+import PianoRoll
 
 /// One generator level of the fractal model (DESIGN §4): a transformer over the condition
 /// tokens its parent hands down followed by the patch tokens of its grid.
@@ -7,8 +8,9 @@ import NN
 /// A MAR level is bidirectional and replaces masked patches by `mask_token`; an AR level is
 /// causal over its patches in scan order, and the output at position i (condition token or
 /// patch i − 1) is the condition for patch i. Parameter names follow `FractalPlan`'s
-/// inventory: `class_embedding` (level 0), `mask_token` (MAR), `pos_embed`, `patch_embed.*`,
-/// `cond_proj.<i>.*`, `blocks.<n>.*`, `norm.*`.
+/// inventory: `class_embedding` (level 0), `mask_token` (MAR), `pos_embed`,
+/// `pitch_embedding` (below level 0, when configured), `patch_embed.*`, `cond_proj.<i>.*`,
+/// `blocks.<n>.*`, `norm.*`.
 public final class GeneratorLevel: Layer {
     /// The level's index (0 = the whole roll).
     public let level: Int
@@ -28,6 +30,10 @@ public final class GeneratorLevel: Layer {
     public let maskToken: Tensor?
     /// Learned positions, `[conditionCount + tokens, width]`, condition tokens first.
     public let posEmbed: Tensor
+    /// `[128 / patch, width]`: one learned row per pitch band of the keyboard, added to the
+    /// token of the patch that covers it (levels below 0 with `pitch_embedding`; zeros at
+    /// first). An item's place on the keyboard is its *pitch origin*: the lowest pitch it covers.
+    public let pitchEmbedding: Tensor?
     /// Patch features → token.
     public let patchEmbed: Linear
     /// One projection per condition token.
@@ -40,7 +46,7 @@ public final class GeneratorLevel: Layer {
 
     /// A level with fresh parameters.
     init(level: Int, type: GeneratorType, geometry: LevelGeometry, width: Int, depth: Int, heads: Int,
-         conditionCount: Int, conditionWidth: Int, classes: Int?, scanOrder: ScanOrder,
+         conditionCount: Int, conditionWidth: Int, classes: Int?, pitchEmbedding: Bool, scanOrder: ScanOrder,
          initStd: Float, attentionDropout: Float, projectionDropout: Float,
          generator: inout Engine.RandomGenerator) {
         self.level = level
@@ -53,6 +59,8 @@ public final class GeneratorLevel: Layer {
         classEmbedding = classes.map { normal.makeParameter([$0 + 1, width], generator: &generator) }
         maskToken = type == .mar ? normal.makeParameter([width], generator: &generator) : nil
         posEmbed = normal.makeParameter([conditionCount + geometry.tokens, width], generator: &generator)
+        self.pitchEmbedding = pitchEmbedding
+            ? Initializer.zeros.makeParameter([PianoRoll.pitchCount / geometry.patch, width], generator: &generator) : nil
         patchEmbed = Linear(inputFeatures: geometry.featuresPerPatch, outputFeatures: width, generator: &generator)
         condProj = LayerList((0..<conditionCount).map { _ in
             Linear(inputFeatures: conditionWidth, outputFeatures: width, generator: &generator)
@@ -68,6 +76,7 @@ public final class GeneratorLevel: Layer {
         if let classEmbedding { result.append(("class_embedding", classEmbedding)) }
         if let maskToken { result.append(("mask_token", maskToken)) }
         result.append(("pos_embed", posEmbed))
+        if let pitchEmbedding { result.append(("pitch_embedding", pitchEmbedding)) }
         return result
     }
 
@@ -92,12 +101,28 @@ public final class GeneratorLevel: Layer {
         return tokens.count == 1 ? tokens[0] : Tensor.concatenate(tokens, alongAxis: 1)
     }
 
+    /// The pitch bands of the given tokens of items whose pitch origins are `origins`, item
+    /// by item (band b covers pitches b·patch ..< (b + 1)·patch): the rows of
+    /// ``pitchEmbedding`` their tokens get.
+    public func pitchBands(origins: [Int], tokens: [Int]) -> [Int32] {
+        var bands: [Int32] = []
+        bands.reserveCapacity(origins.count * tokens.count)
+        for origin in origins {
+            for token in tokens {
+                bands.append(Int32(geometry.pitchOrigin(ofToken: token, itemOrigin: origin) / geometry.patch))
+            }
+        }
+        return bands
+    }
+
     /// The whole sequence through the transformer: `conditions` `[batch, c, C]`, patch
     /// `features` `[batch, tokens, 3p²]` with tokens in natural (row-major) order, `masked`
     /// (`batch × tokens` flags in natural order, MAR only) replacing patches by the mask
-    /// token. Returns the final-norm outputs `[batch, c + tokens, width]` in sequence order
-    /// (condition tokens, then patches in scan order for AR, natural order for MAR).
-    public func encode(conditions: Tensor, features: Tensor, masked: [Bool]?,
+    /// token, `pitchOrigins` the lowest pitch each item covers (one per item; needed when the
+    /// level has a ``pitchEmbedding``). Returns the final-norm outputs
+    /// `[batch, c + tokens, width]` in sequence order (condition tokens, then patches in scan
+    /// order for AR, natural order for MAR).
+    public func encode(conditions: Tensor, features: Tensor, masked: [Bool]?, pitchOrigins: [Int]? = nil,
                        generator: inout Engine.RandomGenerator) -> Tensor {
         let batch = features.shape[0]
         precondition(features.shape == [batch, geometry.tokens, geometry.featuresPerPatch],
@@ -109,6 +134,11 @@ public final class GeneratorLevel: Layer {
             precondition(masked.count == batch * geometry.tokens, "level \(level): mask needs \(batch * geometry.tokens) flags")
             let flags = Tensor(shape: [batch, geometry.tokens, 1], scalars: masked.map { $0 ? 1 : 0 })
             patches = Tensor.select(where: flags, maskToken, patches)
+        }
+        if let pitchEmbedding {
+            precondition(pitchOrigins?.count == batch, "level \(level) needs the pitch origin of each of its \(batch) items")
+            let bands = pitchBands(origins: pitchOrigins!, tokens: type == .ar ? scanOrder : Array(0..<geometry.tokens))
+            patches = patches + pitchEmbedding.embedding(indices: bands, indexShape: [batch, geometry.tokens])
         }
         var x = Tensor.concatenate([conditionTokens(conditions), patches], alongAxis: 1) + posEmbed
         for block in blocks.layers {
@@ -175,8 +205,8 @@ public final class GeneratorLevel: Layer {
     /// A cached causal decoder over this (AR) level's sequence: feed the condition tokens
     /// once, then one patch at a time in scan order; ``ARDecoder/nextCondition`` is always the
     /// output at the last position fed, the condition of the next patch.
-    public func makeDecoder(conditions: Tensor) -> ARDecoder {
-        ARDecoder(level: self, conditions: conditions)
+    public func makeDecoder(conditions: Tensor, pitchOrigins: [Int]? = nil) -> ARDecoder {
+        ARDecoder(level: self, conditions: conditions, pitchOrigins: pitchOrigins)
     }
 }
 
@@ -185,16 +215,20 @@ public final class GeneratorLevel: Layer {
 public final class ARDecoder {
     let level: GeneratorLevel
     let caches: [KVCache]
+    let pitchOrigins: [Int]?
     /// Patches fed so far.
     public private(set) var patchesFed = 0
     /// The final-norm output at the last position fed, `[batch, width]`: the condition of
     /// the patch at scan position ``patchesFed``.
     public private(set) var nextCondition: Tensor
 
-    init(level: GeneratorLevel, conditions: Tensor) {
+    init(level: GeneratorLevel, conditions: Tensor, pitchOrigins: [Int]?) {
         precondition(level.type == .ar, "only AR levels decode with a cache")
-        self.level = level
         let batch = conditions.shape[0]
+        precondition(level.pitchEmbedding == nil || pitchOrigins?.count == batch,
+                     "level \(level.level) needs the pitch origin of each of its \(batch) items")
+        self.level = level
+        self.pitchOrigins = pitchOrigins
         let capacity = level.conditionCount + level.geometry.tokens
         caches = level.blocks.layers.map { $0.attn.makeCache(batch: batch, capacity: capacity) }
         let tokens = Engine.withoutGradients {
@@ -211,8 +245,13 @@ public final class ARDecoder {
         let batch = features.shape[0]
         let position = level.conditionCount + patchesFed
         let token = Engine.withoutGradients {
-            level.patchEmbed(features.reshaped([batch, 1, level.geometry.featuresPerPatch]))
+            var token = level.patchEmbed(features.reshaped([batch, 1, level.geometry.featuresPerPatch]))
                 + level.posEmbed.sliced(alongAxis: 0, position..<(position + 1))
+            if let pitchEmbedding = level.pitchEmbedding, let pitchOrigins {
+                let bands = level.pitchBands(origins: pitchOrigins, tokens: [level.scanOrder[patchesFed]])
+                token = token + pitchEmbedding.embedding(indices: bands, indexShape: [batch, 1])
+            }
+            return token
         }
         patchesFed += 1
         nextCondition = run(token)

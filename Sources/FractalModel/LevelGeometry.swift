@@ -103,6 +103,18 @@ public struct LevelGeometry: Sendable, Equatable {
         }
     }
 
+    /// The lowest pitch patch `token` covers, in an item whose lowest pitch is `itemOrigin`
+    /// (rows are pitches, row 0 the lowest): the patch's *pitch origin* as an item of the next level.
+    public func pitchOrigin(ofToken token: Int, itemOrigin: Int) -> Int {
+        itemOrigin + (token / gridCols) * patch
+    }
+
+    /// The pitch origins of the chosen patches as items of the next level, given those of
+    /// this level's items.
+    func pitchOrigins(of picks: [PatchReference], itemOrigins: [Int]) -> [Int] {
+        picks.map { pitchOrigin(ofToken: $0.token, itemOrigin: itemOrigins[$0.item]) }
+    }
+
     /// Whether every cell of patch `token` of item `item` is marked in `mask`.
     func isPatchFull(_ mask: [Bool], item: Int, token: Int) -> Bool {
         let base = item * cellsPerItem

@@ -19,6 +19,7 @@ import Foundation
 /// | `cond_proj[i]`, i < c: Linear(C → D), with bias, one per condition | C × D + D | c·(C·D + D) |
 /// | `mask_token` (MAR only) | D | D |
 /// | `pos_embed` (condition tokens first) | (c + L) × D | (c + L)·D |
+/// | `pitch_embedding` (levels below 0, with `pitch_embedding: true`): one row per pitch band of side p on the keyboard | (128 / p) × D | (128 / p)·D |
 /// | N pre-norm blocks: `norm1` (γ, β), `qkv` Linear(D → 3D) + bias, `proj` Linear(D → D) + bias, `norm2` (γ, β), `fc1` Linear(D → 4D) + bias, `fc2` Linear(4D → D) + bias | | N·(12D² + 13D) |
 /// | `norm` final LayerNorm (γ, β) | 2D | 2D |
 ///
@@ -140,6 +141,7 @@ public struct FractalPlan: Sendable, Equatable {
                 conditionTokens: conditions, conditionWidth: conditionWidth,
                 width: model.embedDimList[level], blocks: model.numBlocksList[level], heads: model.numHeadsList[level],
                 classEmbeddingRows: level == 0 ? model.numClasses + 1 : 0,
+                pitchEmbeddingRows: level > 0 && model.pitchEmbedding ? model.pianoRollHeight / patch : 0,
                 handDownFraction: type == .mar ? handDownMAR : 1,
                 iterations: iterations, trainingItems: trainingItems, samplingItems: samplingItems,
                 guidanceFactor: guided ? 2 : 1)
@@ -234,7 +236,7 @@ public struct LevelPlan: Sendable, Equatable {
 
     init(level: Int, type: GeneratorType, inputRows: Int, inputCols: Int, patch: Int,
          conditionTokens c: Int, conditionWidth C: Int, width D: Int, blocks N: Int, heads: Int,
-         classEmbeddingRows: Int, handDownFraction: Double, iterations: Int,
+         classEmbeddingRows: Int, pitchEmbeddingRows: Int, handDownFraction: Double, iterations: Int,
          trainingItems: Double, samplingItems: Int, guidanceFactor: Double) {
         self.level = level
         self.type = type
@@ -267,6 +269,9 @@ public struct LevelPlan: Sendable, Equatable {
             groups.append(ParameterGroup(name: "mask_token", count: D))
         }
         groups.append(ParameterGroup(name: "pos_embed", count: T * D))
+        if pitchEmbeddingRows > 0 {
+            groups.append(ParameterGroup(name: "pitch_embedding", count: pitchEmbeddingRows * D))
+        }
         groups.append(ParameterGroup(name: "blocks", count: N * blockParameters(width: D)))
         groups.append(ParameterGroup(name: "norm", count: 2 * D))
         self.parameterGroups = groups

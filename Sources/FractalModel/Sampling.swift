@@ -191,7 +191,8 @@ extension FractalGenerativeModel {
                               width: width)
         var canvas = Canvas(items: count,
                             cells: known.map { k in zip(k.cells, k.mask).map { $1 ? $0 : 0 } } ?? [UInt8](repeating: 0, count: count * rollCells),
-                            known: known?.mask ?? [Bool](repeating: false, count: count * rollCells))
+                            known: known?.mask ?? [Bool](repeating: false, count: count * rollCells),
+                            pitchOrigins: [Int](repeating: 0, count: count))
         let classes = levels.layers[0].classEmbedding!
         let branchLabels = run.guided ? labels + Array(repeating: Int32(config.numClasses), count: count) : labels
         Engine.withoutGradients {
@@ -226,7 +227,8 @@ extension FractalGenerativeModel {
                           canvas: inout Canvas, run: inout SamplingRun) {
         let geometry = level.geometry
         var patches = Canvas(items: picks.count, cells: geometry.extract(canvas.cells, picks: picks),
-                             known: geometry.extract(canvas.known, picks: picks))
+                             known: geometry.extract(canvas.known, picks: picks),
+                             pitchOrigins: geometry.pitchOrigins(of: picks, itemOrigins: canvas.pitchOrigins))
         fill(level: level.level + 1, conditions: conditions, canvas: &patches, run: &run)
         geometry.insert(patches.cells, picks: picks, into: &canvas.cells)
     }
@@ -263,7 +265,8 @@ extension FractalGenerativeModel {
                 }
                 let maskFlags = branches == 1 ? flags : flags + flags
                 let outputs = level.encode(conditions: conditions, features: branchFeatures(canvas, geometry: geometry, branches: branches),
-                                           masked: maskFlags, generator: &run.rng)
+                                           masked: maskFlags, pitchOrigins: canvas.branchPitchOrigins(branches),
+                                           generator: &run.rng)
                 picks.sort { ($0.item, $0.token) < ($1.item, $1.token) }
                 let handed = level.handDown(outputs, picks: picks, branches: branches)
                 generate(picks: picks, conditions: handed, level: level, canvas: &canvas, run: &run)
@@ -276,7 +279,7 @@ extension FractalGenerativeModel {
     private func fillAR(level: GeneratorLevel, conditions: Tensor, canvas: inout Canvas, run: inout SamplingRun) {
         let geometry = level.geometry
         let tokens = geometry.tokens, items = canvas.items, branches = run.branches
-        let decoder = level.makeDecoder(conditions: conditions)
+        let decoder = level.makeDecoder(conditions: conditions, pitchOrigins: canvas.branchPitchOrigins(branches))
         for (position, token) in level.scanOrder.enumerated() {
             if level.level == 0 { run.cfg = run.settings.cfg(atProgress: Double(position + 1) / Double(tokens)) }
             let picks = (0..<items).filter { !geometry.isPatchFull(canvas.known, item: $0, token: token) }
@@ -321,11 +324,18 @@ extension FractalGenerativeModel {
     }
 }
 
-/// Items of one level being generated: their cells and which cells are known.
+/// Items of one level being generated: their cells, which cells are known, and the lowest
+/// pitch each item covers.
 struct Canvas {
     var items: Int
     var cells: [UInt8]
     var known: [Bool]
+    var pitchOrigins: [Int]
+
+    /// The pitch origins of the items of every guidance branch (the items repeat per branch).
+    func branchPitchOrigins(_ branches: Int) -> [Int] {
+        branches == 1 ? pitchOrigins : Array([[Int]](repeating: pitchOrigins, count: branches).joined())
+    }
 }
 
 /// The state of one `sample` call: settings, the random stream, the current guidance.

@@ -1,4 +1,5 @@
 import Foundation
+import Engine
 import FractalModel
 import NN
 
@@ -170,6 +171,33 @@ public struct Checkpoint: Sendable {
         } catch {
             throw .unreadable(file: directory.appendingPathComponent(Self.modelFileName).path, reason: error.description)
         }
+    }
+
+    /// Starts `model` from these weights (fine-tuning, `train --init-from`): every tensor of
+    /// the checkpoint must be a parameter of `model` with the same shape; the parameters the
+    /// checkpoint lacks (those a switch such as `model.pitch_embedding` adds) keep their
+    /// initial values. Nothing changes unless every tensor fits.
+    /// - Returns: the names of the parameters the checkpoint did not hold.
+    public func initializeParameters(of model: any Layer) throws(CheckpointError) -> [String] {
+        let parameters = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
+        var values: [(Tensor, [Float])] = []
+        for name in self.model.names {
+            guard let parameter = parameters[name] else {
+                throw .incompatibleWeights(checkpoint: directory.path, detail: "its tensor '\(name)' is not a parameter of the configured model")
+            }
+            do {
+                values.append((parameter, try self.model.floats(name, shape: parameter.shape)))
+            } catch {
+                let shape = (try? self.model.shape(of: name)).map { "\($0)" } ?? "another shape"
+                throw .incompatibleWeights(checkpoint: directory.path,
+                                           detail: "its tensor '\(name)' has shape \(shape), the configured model's \(parameter.shape)")
+            }
+        }
+        for (parameter, source) in values {
+            parameter.withUnsafeMutableBufferPointer { target in _ = target.update(fromContentsOf: source) }
+        }
+        let held = Set(self.model.names)
+        return model.namedParameters().map(\.name).filter { !held.contains($0) }
     }
 
     /// Checks that `config` builds the same model as the checkpoint; `configuration` names it

@@ -12,10 +12,14 @@ public enum CheckpointConfigValue: Sendable, Equatable, Codable, CustomStringCon
     case ints([Int])
     /// A list of names (generator types).
     case words([String])
+    /// A switch.
+    case bool(Bool)
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Int.self) {
+        if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
             self = .int(value)
         } else if let value = try? container.decode(Double.self) {
             self = .double(value)
@@ -36,6 +40,7 @@ public enum CheckpointConfigValue: Sendable, Equatable, Codable, CustomStringCon
         case .text(let value): try container.encode(value)
         case .ints(let values): try container.encode(values)
         case .words(let values): try container.encode(values)
+        case .bool(let value): try container.encode(value)
         }
     }
 
@@ -48,6 +53,7 @@ public enum CheckpointConfigValue: Sendable, Equatable, Codable, CustomStringCon
         case let (.text(x), .text(y)): return x == y
         case let (.ints(x), .ints(y)): return x == y
         case let (.words(x), .words(y)): return x == y
+        case let (.bool(x), .bool(y)): return x == y
         default: return false
         }
     }
@@ -68,6 +74,7 @@ public enum CheckpointConfigValue: Sendable, Equatable, Codable, CustomStringCon
             return "\"\(escaped)\""
         case .ints(let values): return "[" + values.map(String.init).joined(separator: ", ") + "]"
         case .words(let values): return "[" + values.joined(separator: ", ") + "]"
+        case .bool(let value): return value ? "true" : "false"
         }
     }
 
@@ -104,6 +111,7 @@ extension FractalConfig {
             ("model.proj_dropout", .double(model.projDropout)),
             ("model.init_std", .double(model.initStd)),
             ("model.v_weight", .double(model.vWeight)),
+            ("model.pitch_embedding", .bool(model.pitchEmbedding)),
             ("training.max_steps", .int(training.maxSteps)),
             ("training.learning_rate", .double(training.learningRate)),
             ("training.min_lr", .double(training.minLR)),

@@ -11,6 +11,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case modelMismatch(checkpoint: String, configuration: String, differences: [String])
     /// The run folder already holds checkpoints of another run.
     case runExists(path: String)
+    /// The checkpoint's weights cannot start the configured model (`train --init-from`).
+    case incompatibleWeights(checkpoint: String, detail: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
                 + "; use the checkpoint's model settings (or start a new run)"
         case .runExists(let path):
             return "\(path) already holds a training run; continue it with --resume \(path) or choose another --run folder"
+        case .incompatibleWeights(let checkpoint, let detail):
+            return "checkpoint \(checkpoint) cannot start this model: \(detail); use the checkpoint's model settings, "
+                + "changing only switches that add parameters (model.pitch_embedding)"
         }
     }
 }

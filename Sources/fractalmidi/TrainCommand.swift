@@ -15,7 +15,12 @@ struct TrainCommand: ParsableCommand {
             model.safetensors, optimizer.safetensors and state.json) and previews/. Ctrl-C or \
             SIGTERM writes a checkpoint and stops (exit status 130 or 143); --resume RUN \
             continues exactly where the run stopped. When resuming, the model keys of --config \
-            must equal the checkpoint's; without --config the checkpoint's configuration is used.
+            must equal the checkpoint's; without --config the checkpoint's configuration is used. \
+            --init-from CHECKPOINT starts a new run (step 0, a fresh optimizer and learning-rate \
+            schedule) from another run's weights, e.g. to fine-tune the bundled model on your \
+            own music or to switch on model.pitch_embedding for a trained model; the model keys \
+            of --config must build the same tensors, and the styles are numbered as the \
+            training music's file list names them, so keep the same styles.
             """
     )
 
@@ -37,6 +42,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A run folder or checkpoint folder to continue from.", valueName: "dir"))
     var resume: String?
 
+    @Option(name: .customLong("init-from"), help: ArgumentHelp("A run folder (its best checkpoint) or checkpoint folder whose weights start a new run.", valueName: "dir"))
+    var initFrom: String?
+
     @Option(name: .customLong("set"), help: ArgumentHelp("A configuration override, e.g. training.learning_rate=3e-4 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
@@ -46,8 +54,15 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var checkpoint: Checkpoint?
         if let resume {
+            if initFrom != nil {
+                throw TrainCommandError("--resume continues a run and --init-from starts a new one from its weights; give only one of them")
+            }
             checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: resume, isDirectory: true))
         }
+        if initFrom != nil, config == nil {
+            throw TrainCommandError("--init-from needs the new run's configuration: add --config FILE (e.g. config/train_cpu.yaml)")
+        }
+        let weights = try initFrom.map { try Checkpoint.load(from: URL(fileURLWithPath: $0, isDirectory: true), choosing: .best) }
         let (config, warnings) = try loadConfiguration(checkpoint: checkpoint)
         for warning in warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
@@ -60,6 +75,11 @@ struct TrainCommand: ParsableCommand {
 
         let data = try TrainerData.load(config: config)
         let model = FractalGenerativeModel(config: config, seed: UInt64(bitPattern: Int64(config.seed)))
+        if let weights {
+            let fresh = try weights.initializeParameters(of: model)
+            let added = fresh.isEmpty ? "" : "; new parameters at their initial values: " + fresh.joined(separator: ", ")
+            FileHandle.standardError.write(Data("train: weights from \(weights.directory.path) (step \(weights.state.step))\(added)\n".utf8))
+        }
         let trainer = try Trainer(model: model, config: config, data: data, run: runURL, resumingFrom: checkpoint,
                                   configurationName: self.config ?? "the checkpoint's configuration")
         let validation = data.validation.map { ", \($0.songs.count) validation songs" } ?? ", no validation data"

@@ -175,6 +175,15 @@ import FractalModel
         }
     }
 
+    @Test func pitchEmbeddingIsASwitch() throws {
+        #expect(FractalConfig().model.pitchEmbedding == false)
+        #expect(try FractalConfig.parse(yaml: "model:\n  pitch_embedding: true\n", file: "a.yaml").config.model.pitchEmbedding)
+        #expect(throws: ConfigError(file: "a.yaml", key: "model.pitch_embedding",
+                                    message: "model.pitch_embedding 3 is not true or false; write e.g. pitch_embedding: false")) {
+            _ = try FractalConfig.parse(yaml: "model:\n  pitch_embedding: 3\n", file: "a.yaml")
+        }
+    }
+
     @Test func emptyFileGivesTheDefaults() throws {
         let loaded = try FractalConfig.parse(yaml: "", file: "empty.yaml")
         #expect(loaded.config == FractalConfig())

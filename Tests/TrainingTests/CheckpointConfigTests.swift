@@ -29,6 +29,7 @@ struct CheckpointConfigTests {
         config.data.trainData = "songs/\"quoted\" \\ list.txt"
         config.data.cacheDir = "/tmp/cache: with colon"
         config.seed = 3
+        config.model.pitchEmbedding = true
         let rebuilt = try FractalConfig(checkpointEntries: config.checkpointEntries, file: "state.json")
         #expect(rebuilt == config)
         // Through state.json (JSON) and back, bit for bit.
@@ -38,6 +39,21 @@ struct CheckpointConfigTests {
         let decoded = try decoder.decode(CheckpointState.self, from: encoder.encode(state))
         #expect(decoded == state)
         #expect(try FractalConfig(checkpointEntries: decoded.config.map { ($0.key, $0.value) }, file: "state.json") == config)
+    }
+
+    @Test("a checkpoint written before model.pitch_embedding existed reads as a model without it")
+    func switchAddedLater() throws {
+        var config = FractalConfig()
+        config.model.pitchEmbedding = true
+        let older = FractalConfig().checkpointEntries.filter { $0.path != "model.pitch_embedding" }
+        let read = try FractalConfig(checkpointEntries: older, file: "state.json")
+        #expect(read.model.pitchEmbedding == false)
+        #expect(config.modelKeyDifferences(from: read).map { "\($0.path): \($0.mine) vs \($0.theirs)" }
+            == ["model.pitch_embedding: true vs false"])
+        let json = try JSONEncoder().encode([CheckpointConfigValue.bool(true)])
+        #expect(String(decoding: json, as: UTF8.self) == "[true]")
+        #expect(try JSONDecoder().decode([CheckpointConfigValue].self, from: json) == [.bool(true)])
+        #expect(try JSONDecoder().decode([CheckpointConfigValue].self, from: Data("[1]".utf8)) == [.int(1)])
     }
 
     @Test("model keys and data.crop_length count as model keys; differences list mine, then theirs")

@@ -95,6 +95,34 @@ struct TrainerCommandTests {
         #expect(bare.standardError == "fractalmidi: give a configuration with --config FILE (e.g. config/train_tiny.yaml), or --resume RUN to continue a run\n")
     }
 
+    @Test("--init-from starts a new run from another run's weights, the parameters a new switch adds at zero",
+          .enabled(if: SharedData.shouldRun))
+    func initFrom() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let tool = try CommandLineTool()
+        let first = folder.url.appendingPathComponent("first"), cache = folder.url.appendingPathComponent("cache")
+        #expect(try tool.run(Self.trainArguments(run: first, cache: cache, maxSteps: 2)).status == 0)
+        let second = folder.url.appendingPathComponent("second")
+        let tuned = try tool.run(Self.trainArguments(run: second, cache: cache, maxSteps: 1)
+            + ["--set", "model.pitch_embedding=true", "--init-from", first.path])
+        #expect(tuned.status == 0)
+        let source = try Checkpoint.load(from: first, choosing: .best)
+        #expect(tuned.standardError.contains("train: weights from \(source.directory.path) (step 2); "
+            + "new parameters at their initial values: levels.1.pitch_embedding, levels.2.pitch_embedding\n"))
+        let result = try Checkpoint.load(from: second)
+        #expect(result.state.step == 1)
+        #expect(result.config.model.pitchEmbedding)
+        #expect(result.model.names.contains("levels.2.pitch_embedding"))
+
+        let both = try tool.run(["train", "--resume", first.path, "--init-from", first.path])
+        #expect(both.status == 1)
+        #expect(both.standardError == "fractalmidi: --resume continues a run and --init-from starts a new one from its weights; give only one of them\n")
+        let bare = try tool.run(["train", "--init-from", first.path])
+        #expect(bare.status == 1)
+        #expect(bare.standardError == "fractalmidi: --init-from needs the new run's configuration: add --config FILE (e.g. config/train_cpu.yaml)\n")
+    }
+
     /// The step of the latest checkpoint of `run`, read from its state.json.
     func latestStep(of run: URL) throws -> Int {
         let checkpoints = run.appendingPathComponent("checkpoints")
