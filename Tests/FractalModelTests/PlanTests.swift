@@ -33,6 +33,7 @@ import FractalModel
             total += conditions * (conditionWidth * d + d)      // one projection per condition
             if m.generatorTypes[k] == .mar { total += d }       // mask token
             total += (conditions + rows * cols) * d             // positions
+            if k > 0 && m.pitchEmbedding { total += 128 / p * d } // one row per pitch band
             total += m.numBlocksList[k] * block(d)
             total += 2 * d                                      // final norm
         }
