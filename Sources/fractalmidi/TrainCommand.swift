@@ -73,13 +73,14 @@ struct TrainCommand: ParsableCommand {
         let runPath = runFolder ?? resume ?? config.logging.outputDir
         let runURL = URL(fileURLWithPath: runPath, isDirectory: true)
 
-        let data = try TrainerData.load(config: config)
+        // Also before the music is decoded: weights that do not fit are reported at once.
         let model = FractalGenerativeModel(config: config, seed: UInt64(bitPattern: Int64(config.seed)))
         if let weights {
             let fresh = try weights.initializeParameters(of: model)
             let added = fresh.isEmpty ? "" : "; new parameters at their initial values: " + fresh.joined(separator: ", ")
             FileHandle.standardError.write(Data("train: weights from \(weights.directory.path) (step \(weights.state.step))\(added)\n".utf8))
         }
+        let data = try TrainerData.load(config: config)
         let trainer = try Trainer(model: model, config: config, data: data, run: runURL, resumingFrom: checkpoint,
                                   configurationName: self.config ?? "the checkpoint's configuration")
         let validation = data.validation.map { ", \($0.songs.count) validation songs" } ?? ", no validation data"

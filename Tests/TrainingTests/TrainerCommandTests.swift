@@ -115,6 +115,14 @@ struct TrainerCommandTests {
         #expect(result.config.model.pitchEmbedding)
         #expect(result.model.names.contains("levels.2.pitch_embedding"))
 
+        let wider = try tool.run(Self.trainArguments(run: folder.url.appendingPathComponent("third"), cache: cache, maxSteps: 1)
+            + ["--set", "model.embed_dim_list=[32, 32, 16, 32]", "--init-from", first.path])
+        #expect(wider.status == 1)
+        // The config's own warm-up warning comes first; the error is the last line.
+        let lastLine = wider.standardError.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(lastLine.hasPrefix("fractalmidi: checkpoint \(source.directory.path) cannot start this model: its tensor 'head."))
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("third").path))
+
         let both = try tool.run(["train", "--resume", first.path, "--init-from", first.path])
         #expect(both.status == 1)
         #expect(both.standardError == "fractalmidi: --resume continues a run and --init-from starts a new one from its weights; give only one of them\n")
