@@ -187,12 +187,12 @@ extension FractalGenerativeModel {
         let wasTraining = isTraining
         setTraining(false)
         defer { setTraining(wasTraining) }
+        let startCells = known.map { k in zip(k.cells, k.mask).map { $1 ? $0 : 0 } } ?? [UInt8](repeating: 0, count: count * rollCells)
+        let startKnown = known?.mask ?? [Bool](repeating: false, count: count * rollCells)
         var run = SamplingRun(settings: settings, rng: Engine.RandomGenerator(seed: settings.seed), onProgress: onProgress,
-                              width: width)
-        var canvas = Canvas(items: count,
-                            cells: known.map { k in zip(k.cells, k.mask).map { $1 ? $0 : 0 } } ?? [UInt8](repeating: 0, count: count * rollCells),
-                            known: known?.mask ?? [Bool](repeating: false, count: count * rollCells),
-                            pitchOrigins: [Int](repeating: 0, count: count))
+                              width: width, continuity: NoteContinuity(cells: startCells, decided: startKnown, width: width))
+        var canvas = Canvas(items: count, cells: startCells, known: startKnown,
+                            pitchOrigins: [Int](repeating: 0, count: count), rollIndices: Array(0..<(count * rollCells)))
         let classes = levels.layers[0].classEmbedding!
         let branchLabels = run.guided ? labels + Array(repeating: Int32(config.numClasses), count: count) : labels
         Engine.withoutGradients {
@@ -228,7 +228,8 @@ extension FractalGenerativeModel {
         let geometry = level.geometry
         var patches = Canvas(items: picks.count, cells: geometry.extract(canvas.cells, picks: picks),
                              known: geometry.extract(canvas.known, picks: picks),
-                             pitchOrigins: geometry.pitchOrigins(of: picks, itemOrigins: canvas.pitchOrigins))
+                             pitchOrigins: geometry.pitchOrigins(of: picks, itemOrigins: canvas.pitchOrigins),
+                             rollIndices: geometry.extract(canvas.rollIndices, picks: picks))
         fill(level: level.level + 1, conditions: conditions, canvas: &patches, run: &run)
         geometry.insert(patches.cells, picks: picks, into: &canvas.cells)
     }
@@ -272,7 +273,7 @@ extension FractalGenerativeModel {
                 generate(picks: picks, conditions: handed, level: level, canvas: &canvas, run: &run)
             }
             maskedCounts = nextCounts
-            if level.level == 0 { run.report(canvas, step: step + 1, steps: steps) }
+            if level.level == 0 { run.finishStep(of: &canvas, step: step + 1, steps: steps) }
         }
     }
 
@@ -294,11 +295,12 @@ extension FractalGenerativeModel {
             if position < tokens - 1 {
                 decoder.feed(features: branchFeatures(canvas, geometry: geometry, token: token, branches: branches))
             }
-            if level.level == 0 { run.report(canvas, step: position + 1, steps: tokens) }
+            if level.level == 0 { run.finishStep(of: &canvas, step: position + 1, steps: tokens) }
         }
     }
 
     /// The head: samples every unknown single-cell item; known cells are copied.
+    /// `NoteContinuity` settles each draw, so that a sustain always continues a note.
     private func fillCells(conditions: Tensor, canvas: inout Canvas, run: inout SamplingRun) {
         let cells = canvas.items, branches = run.branches
         let own = conditions.sliced(alongAxis: 1, 0..<1).reshaped([conditions.shape[0], conditions.shape[2]])
@@ -313,24 +315,23 @@ extension FractalGenerativeModel {
             return Guidance.mix(conditional: c, unconditional: u, cfg: run.cfg, filterThreshold: run.settings.filterThreshold)
         }
         for cell in 0..<cells where !canvas.known[cell] {
-            let state = run.draw(row(stateLogits, cell, 3))
-            if state == 2 {
-                let bin = run.draw(row(velocityLogits, cell, bins))
-                canvas.cells[cell] = PianoRoll.Cell.firstOnsetCode + UInt8(bin)
-            } else {
-                canvas.cells[cell] = UInt8(state)
-            }
+            let position = canvas.rollIndices[cell]
+            let state = run.draw(run.continuity.restrict(row(stateLogits, cell, 3), at: position))
+            let bin = state == Int(PianoRoll.Cell.silentCode) ? 0 : run.draw(row(velocityLogits, cell, bins))
+            canvas.cells[cell] = run.continuity.settle(state: state, velocityBin: bin, at: position)
         }
     }
 }
 
-/// Items of one level being generated: their cells, which cells are known, and the lowest
-/// pitch each item covers.
+/// Items of one level being generated: their cells, which cells are known, the lowest
+/// pitch each item covers, and where each cell lies in the rolls being generated.
 struct Canvas {
     var items: Int
     var cells: [UInt8]
     var known: [Bool]
     var pitchOrigins: [Int]
+    /// The index of each cell in the `count × 128 × width` rolls of the `sample` call.
+    var rollIndices: [Int]
 
     /// The pitch origins of the items of every guidance branch (the items repeat per branch).
     func branchPitchOrigins(_ branches: Int) -> [Int] {
@@ -346,13 +347,17 @@ struct SamplingRun {
     let width: Int
     /// The guidance strength at the current level-0 step.
     var cfg: Double
+    /// The cells decided so far, which rule out sustains that would continue nothing.
+    var continuity: NoteContinuity
 
-    init(settings: SamplingSettings, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?, width: Int) {
+    init(settings: SamplingSettings, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?, width: Int,
+         continuity: NoteContinuity) {
         self.settings = settings
         self.rng = rng
         self.onProgress = onProgress
         self.width = width
         self.cfg = settings.cfg
+        self.continuity = continuity
     }
 
     var guided: Bool { settings.isGuided }
@@ -370,10 +375,83 @@ struct SamplingRun {
         return weights.lastIndex { $0 > 0 } ?? 0
     }
 
-    func report(_ canvas: Canvas, step: Int, steps: Int) {
+    /// Ends a level-0 step: settles the sustains that waited for their previous step, then
+    /// reports the canvas (the rolls) to `onProgress`.
+    mutating func finishStep(of canvas: inout Canvas, step: Int, steps: Int) {
+        continuity.repairOrphans(in: &canvas.cells)
         guard let onProgress else { return }
         let rollCells = PianoRoll.pitchCount * width
         onProgress(SamplingProgress(step: step, steps: steps,
                                     rolls: (0..<canvas.items).map { Array(canvas.cells[($0 * rollCells)..<(($0 + 1) * rollCells)]) }))
+    }
+}
+
+/// Keeps every generated note whole: in the data a sustain cell always continues the note
+/// of the previous step, but a patch's lower levels see its neighbours only through the
+/// conditions handed down, so at a patch border the head can draw a sustain where the cell
+/// before is silent (a note with no onset, which MIDI export would strike at a default
+/// velocity). This tracks every cell of the rolls decided so far (known, or sampled at any
+/// level) and settles each draw:
+/// - silent is not drawn when the next step of the pitch is already a sustain (the note
+///   there must start at or before this cell);
+/// - a sustain whose previous step is silent, or that opens a roll, is the model saying that
+///   a note sounds here: it becomes an onset, with the velocity the head drew for the cell.
+///   Where the previous step is not decided yet, the cell waits until it is
+///   (``repairOrphans(in:)``).
+struct NoteContinuity {
+    private var cells: [UInt8]
+    private var decided: [Bool]
+    private let width: Int
+    /// Sampled sustains whose previous step was undecided when drawn, with their velocity bins.
+    private var pending: [(position: Int, velocityBin: Int)] = []
+
+    /// Continuity over rolls of `width` steps whose cells marked in `decided` are fixed.
+    init(cells: [UInt8], decided: [Bool], width: Int) {
+        self.cells = cells
+        self.decided = decided
+        self.width = width
+    }
+
+    /// State logits (silent, sustain, onset) of the cell at roll index `position`, with
+    /// silent set to −∞ when the next step of the pitch is a decided sustain.
+    func restrict(_ logits: [Float], at position: Int) -> [Float] {
+        var result = logits
+        if position % width < width - 1 && decided[position + 1] && cells[position + 1] == PianoRoll.Cell.sustainCode {
+            result[Int(PianoRoll.Cell.silentCode)] = -.infinity
+        }
+        return result
+    }
+
+    /// The code of the cell at roll index `position` for a drawn `state` (0 silent, 1 sustain,
+    /// 2 onset) and the velocity bin drawn beside it, now decided: a sustain that cannot
+    /// continue a note is an onset.
+    mutating func settle(state: Int, velocityBin: Int, at position: Int) -> UInt8 {
+        let onset = PianoRoll.Cell.firstOnsetCode + UInt8(velocityBin)
+        var code = state == 2 ? onset : UInt8(state)
+        if code == PianoRoll.Cell.sustainCode {
+            if position % width == 0 || (decided[position - 1] && cells[position - 1] == PianoRoll.Cell.silentCode) {
+                code = onset
+            } else if !decided[position - 1] {
+                pending.append((position, velocityBin))
+            }
+        }
+        cells[position] = code
+        decided[position] = true
+        return code
+    }
+
+    /// Turns the waiting sustains whose previous step is now decided silent into onsets in
+    /// `rolls` (the `sample` call's rolls); those whose previous step is still open wait on.
+    mutating func repairOrphans(in rolls: inout [UInt8]) {
+        pending.removeAll { entry in
+            let before = entry.position - 1
+            guard decided[before] else { return false }
+            if cells[before] == PianoRoll.Cell.silentCode {
+                let onset = PianoRoll.Cell.firstOnsetCode + UInt8(entry.velocityBin)
+                cells[entry.position] = onset
+                rolls[entry.position] = onset
+            }
+            return true
+        }
     }
 }
