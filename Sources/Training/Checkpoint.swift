@@ -36,7 +36,8 @@ public struct CheckpointConfigEntry: Sendable, Codable, Equatable {
 }
 
 /// Everything of a run at a step that is not a tensor: the configuration, the step, the random
-/// state and the data order (`state.json` of a checkpoint folder).
+/// state and the data order (`state.json` of a checkpoint folder), and what generation needs
+/// to know of the training music (its styles and dynamics).
 ///
 /// The trainer's random numbers are counter-based: micro-batch `m` of step `s` draws from
 /// `RandomGenerator(seed: randomSeed).stream(s).stream(m)`, so the seed and the step are the
@@ -59,13 +60,16 @@ public struct CheckpointState: Sendable, Codable, Equatable {
     public var styles: [String]?
     /// The style generation uses when none is asked for: the style of most training songs.
     public var defaultStyle: String?
+    /// The dynamics of the training music, from which generation draws a new piece's (nil in
+    /// checkpoints written before the table existed; their pieces keep the velocities drawn).
+    public var dynamics: DynamicsTable?
 
     /// The layout written by this version.
     public static let currentFormatVersion = 1
 
     /// A state of `config`'s run at `step`, whose model was trained on `styles` (class order).
     public init(step: Int, randomSeed: UInt64, sampler: SamplerState, metrics: CheckpointMetrics, config: FractalConfig,
-                styles: [String]? = nil, defaultStyle: String? = nil) {
+                styles: [String]? = nil, defaultStyle: String? = nil, dynamics: DynamicsTable? = nil) {
         formatVersion = Self.currentFormatVersion
         self.step = step
         self.randomSeed = randomSeed
@@ -74,6 +78,7 @@ public struct CheckpointState: Sendable, Codable, Equatable {
         self.config = config.checkpointEntries.map { CheckpointConfigEntry(key: $0.path, value: $0.value) }
         self.styles = styles
         self.defaultStyle = defaultStyle
+        self.dynamics = dynamics
     }
 }
 

@@ -49,6 +49,8 @@ public final class Trainer {
     private let styles: [String]
     /// The style of most training songs.
     private let defaultStyle: String?
+    /// The training music's dynamics, written into every checkpoint.
+    private let dynamics: DynamicsTable
     private let store: CheckpointStore
     private let log: RunLog
     private let progress: TrainerProgress
@@ -98,6 +100,7 @@ public final class Trainer {
             validationCrops = try data.validation.map { validation throws(DataError) in
                 try ValidationCrops(dataset: validation, cropLength: config.data.cropLength)
             }
+            dynamics = try DynamicsTable(dataset: data.train, cropLength: config.data.cropLength)
         } catch {
             throw .data(error)
         }
@@ -238,7 +241,7 @@ public final class Trainer {
     /// The checkpoint state of the run now.
     public var checkpointState: CheckpointState {
         CheckpointState(step: step, randomSeed: randomSeed, sampler: sampler.state, metrics: metrics, config: config,
-                        styles: styles.isEmpty ? nil : styles, defaultStyle: defaultStyle)
+                        styles: styles.isEmpty ? nil : styles, defaultStyle: defaultStyle, dynamics: dynamics)
     }
 
     private func validateAndRecord() throws(TrainerError) {

@@ -18,6 +18,9 @@ struct GenerationModel {
     let styles: [String]
     /// The style to use when none is asked for.
     let defaultStyle: String?
+    /// The dynamics of its training music, per style (nil for checkpoints written before the
+    /// table existed).
+    let dynamics: DynamicsTable?
 
     /// Loads the model `path` names, or the bundled one when `path` is nil.
     /// - Throws: ``GenerationError`` when there is no checkpoint or it does not fit its config.
@@ -49,7 +52,8 @@ struct GenerationModel {
                 + "use a checkpoint written by `fractalmidi train`")
         }
         return GenerationModel(model: model, config: checkpoint.config, directory: checkpoint.directory,
-                               styles: checkpoint.state.styles ?? [], defaultStyle: checkpoint.state.defaultStyle)
+                               styles: checkpoint.state.styles ?? [], defaultStyle: checkpoint.state.defaultStyle,
+                               dynamics: checkpoint.state.dynamics)
     }
 
     /// The class index of `style` (a style name or a class index), or of the default style
@@ -66,6 +70,11 @@ struct GenerationModel {
             throw .invalidInput("--style \(style) is not a class of this model, which has \(classes) (0 ..< \(classes))\(named); use one of those")
         }
         return index
+    }
+
+    /// The name of style class `index` (nil when the model's styles are unnamed).
+    func styleName(ofClass index: Int) -> String? {
+        styles.indices.contains(index) ? styles[index] : nil
     }
 
     /// The bundled model's folder: `models/default` in the current folder or above the

@@ -94,8 +94,11 @@ struct GenerationRun {
         reporter?.finish()
         var tempoMap = piece.tempoMap
         if let bpm = arguments.bpm { tempoMap = [PianoRoll.TempoChange(step: 0, beatsPerMinute: bpm)] }
+        let dynamics = PieceDynamicsChoice(job: job, model: model, styleClass: Int(labels.first ?? 0), seed: settings.seed)
+        if let note = dynamics.note { print(note) }
         var rolls: [PianoRoll] = []
-        for codes in pieces {
+        for (index, var codes) in pieces.enumerated() {
+            dynamics.impose(onPiece: index, codes: &codes, known: job.known, velocityBins: piece.binning)
             do {
                 rolls.append(try PianoRoll(steps: piece.steps, velocityBins: piece.velocityBins, codes: codes,
                                            tempoMap: tempoMap, timeSignatures: piece.timeSignatures))

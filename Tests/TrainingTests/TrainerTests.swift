@@ -333,7 +333,7 @@ struct TrainerTests {
         return songs
     }
 
-    @Test("checkpoints name the style classes and the style of most training songs")
+    @Test("checkpoints name the style classes, the style of most training songs and the music's dynamics")
     func stylesInCheckpoint() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -343,6 +343,8 @@ struct TrainerTests {
         let state = try Checkpoint.load(from: folder.url).state
         #expect(state.styles == ["bach", "pop"])
         #expect(state.defaultStyle == "pop")
+        let table = try DynamicsTable(dataset: try Self.labelledSongs(), cropLength: trainerConfig().data.cropLength)
+        #expect(state.dynamics == table)
         try makeTrainer(folder.url.appendingPathComponent("unlabelled"), config: trainerConfig(maxSteps: 5)).train()
         let unlabelled = try Checkpoint.load(from: folder.url.appendingPathComponent("unlabelled")).state
         #expect(unlabelled.styles == nil && unlabelled.defaultStyle == nil)

@@ -18,14 +18,15 @@ enum TinyCheckpoint {
     }()
 
     /// A run folder with one checkpoint; with `styles`, a model of that many named classes
-    /// whose default style is the last.
-    static func make(seed: UInt64 = 7, styles: [String]? = nil) throws -> URL {
+    /// whose default style is the last; with `dynamics`, that table of its music's dynamics
+    /// (without, it is a checkpoint of an older fractalmidi).
+    static func make(seed: UInt64 = 7, styles: [String]? = nil, dynamics: DynamicsTable? = nil) throws -> URL {
         var config = try FractalConfig.load(contentsOf: SharedData.repositoryRoot.appendingPathComponent("config/train_tiny.yaml")).config
         if let styles { config.model.numClasses = styles.count }
         let model = FractalGenerativeModel(config: config, seed: seed)
         let sampler = try JSONDecoder().decode(SamplerState.self, from: Data(#"{"seed":1,"epoch":0,"position":0,"fingerprint":0}"#.utf8))
         let state = CheckpointState(step: 1, randomSeed: 1, sampler: sampler, metrics: CheckpointMetrics(), config: config,
-                                    styles: styles, defaultStyle: styles?.last)
+                                    styles: styles, defaultStyle: styles?.last, dynamics: dynamics)
         let run = FileManager.default.temporaryDirectory.appendingPathComponent("fractalmidi-tiny-run-\(UUID().uuidString)")
         try CheckpointStore(run: run).save(model: model, optimizer: AdamW(parameters: model.namedParameters()), state: state, keepLast: 1)
         return run
@@ -135,6 +136,50 @@ struct GenerationCommandTests {
         #expect(output.tempoMap == input.roll.tempoMap)
         #expect(output.timeSignatures == input.roll.timeSignatures)
         #expect(try decodedGIF(folder.url.appendingPathComponent("input-continued-1.gif")).frames >= 2)
+    }
+
+    @Test("continue gives the new notes the loudness of the input's notes and says so")
+    func continueKeepsDynamics() throws {
+        defer { folder.remove() }
+        let input = try writeInput(bars: 3)
+        let inputDynamics = try #require(PieceDynamics(of: input.roll))
+        let result = try run(["continue", input.url.path, "--bars", "4", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2",
+                              "--seed", "5", "-o", folder.url.path, "--no-animation"])
+        #expect(result.standardOutput.contains("dynamics: the input's (mean velocity \(Int(inputDynamics.meanVelocity.rounded())), "
+            + "spread \(Int(inputDynamics.velocitySpread.rounded())))"))
+        let output = try PianoRoll(contentsOf: folder.url.appendingPathComponent("input-continued-1.mid"))
+        let added = try #require(PieceDynamics(of: output, steps: input.roll.steps..<output.steps, minimumNotes: 10))
+        #expect(abs(added.meanVelocity - inputDynamics.meanVelocity) < 2.5, "\(added) against the input's \(inputDynamics)")
+        #expect(abs(added.velocitySpread - inputDynamics.velocitySpread) < 2.5, "\(added) against the input's \(inputDynamics)")
+    }
+
+    @Test("generate draws each piece's loudness from the model's table of its style; an older checkpoint says it has none")
+    func generateDrawsDynamics() throws {
+        defer { folder.remove() }
+        let table = DynamicsTable(styles: [.init(style: "bach", meanVelocities: [90], velocitySpreads: [0]),
+                                           .init(style: "pop", meanVelocities: [40, 100], velocitySpreads: [6, 12])])
+        let model = try TinyCheckpoint.make(styles: ["bach", "pop"], dynamics: table)
+        defer { try? FileManager.default.removeItem(at: model) }
+        let common = ["generate", "--model", model.path, "--count", "6", "--iters", "2,2,2", "--seed", "4", "--no-animation"]
+        let pop = try run(common + ["-o", folder.url.appendingPathComponent("pop").path])
+        #expect(!pop.standardOutput.contains("dynamics"))
+        var means: Set<Int> = []
+        for k in 1...6 {
+            let roll = try PianoRoll(contentsOf: folder.url.appendingPathComponent("pop/generated-\(k).mid"))
+            let dynamics = try #require(PieceDynamics(of: roll, minimumNotes: 10))
+            let drawn = try #require(table.styles[1].meanVelocities.indices.first { abs(table.styles[1].meanVelocities[$0] - dynamics.meanVelocity) < 2.5 },
+                                     "piece \(k): \(dynamics) is none of the table's")
+            #expect(abs(dynamics.velocitySpread - table.styles[1].velocitySpreads[drawn]) < 2.5, "piece \(k): \(dynamics)")
+            means.insert(drawn)
+        }
+        #expect(means.count == 2, "six pieces all drew one crop")
+        _ = try run(common + ["--style", "bach", "-o", folder.url.appendingPathComponent("bach").path])
+        let bach = try PianoRoll(contentsOf: folder.url.appendingPathComponent("bach/generated-1.mid"))
+        #expect(PieceDynamics(of: bach).map { [$0.meanVelocity, $0.velocitySpread] } == [90, 0])
+
+        let old = try run(["generate", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2", "--seed", "4", "--no-animation",
+                           "-o", folder.url.appendingPathComponent("old").path])
+        #expect(old.standardOutput.contains("dynamics: this model's checkpoint has no dynamics table (written by an older fractalmidi); velocities are as drawn"))
     }
 
     @Test("inpaint regenerates only the regions: every cell outside them is the input's", arguments: [
