@@ -221,6 +221,9 @@ public struct SamplingConfig: Sendable, Equatable {
     /// Probabilities of the conditional branch below this are filtered out under guidance
     /// (`filter_threshold`).
     public var filterThreshold: Double = 1.0e-4
+    /// How likely a new note outside the piece's scale is, as a factor on the model's
+    /// probability (`off_scale_weight`, 0 < w ≤ 1); 1 leaves the model's probabilities alone.
+    public var offScaleWeight: Double = 1.0
 
     /// The default sampling knobs.
     public init() {}

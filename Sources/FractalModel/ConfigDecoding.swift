@@ -228,6 +228,7 @@ struct ConfigReader {
         try value("sampling.temperature", into: &config.sampling.temperature)
         try value("sampling.top_p", into: &config.sampling.topP)
         try value("sampling.filter_threshold", into: &config.sampling.filterThreshold)
+        try value("sampling.off_scale_weight", into: &config.sampling.offScaleWeight)
     }
 
     // MARK: - Reading single keys

@@ -191,6 +191,8 @@ private struct RuleChecker {
                     "sampling.top_p \(sampling.topP) is outside (0, 1]; use 1.0 to keep every class")
         try require(sampling.filterThreshold >= 0 && sampling.filterThreshold < 1, "sampling.filter_threshold",
                     "sampling.filter_threshold \(sampling.filterThreshold) is outside [0, 1); use 1.0e-4")
+        try require(sampling.offScaleWeight > 0 && sampling.offScaleWeight <= 1, "sampling.off_scale_weight",
+                    "sampling.off_scale_weight \(sampling.offScaleWeight) is outside (0, 1]; use 1.0 to leave the model's notes alone")
     }
 
     /// The divisors of `value` nearest to `wanted` (one below and one above when both exist),

@@ -24,6 +24,11 @@ public struct SamplingSettings: Sendable, Equatable {
     public var filterThreshold: Double
     /// The seed of every random choice; the same seed gives the same output.
     public var seed: UInt64
+    /// How much less likely a note outside the piece's scale is than the model says: the
+    /// factor (0 < w ≤ 1) on the probability of an onset whose pitch class is not among the
+    /// seven most used by the notes decided so far, once there are ``KeyGuide/minimumNotes``;
+    /// 1 leaves the model's probabilities as they are.
+    public var offScaleWeight: Double = 1
 
     /// Settings with the given values.
     public init(numIterList: [Int], cfg: Double = 1, cfgSchedule: GuidanceSchedule = .constant,
@@ -41,6 +46,7 @@ public struct SamplingSettings: Sendable, Equatable {
     public init(_ config: SamplingConfig, seed: UInt64) {
         self.init(numIterList: config.numIterList, cfg: config.cfg, cfgSchedule: config.cfgSchedule,
                   temperature: config.temperature, topP: config.topP, filterThreshold: config.filterThreshold, seed: seed)
+        offScaleWeight = config.offScaleWeight
     }
 
     /// The unnormalised probabilities a head draw uses for `logits`: softmax(logits /
@@ -173,6 +179,9 @@ extension FractalGenerativeModel {
         guard settings.topP > 0, settings.topP <= 1 else {
             throw SamplingError("top_p \(settings.topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.98")
         }
+        guard settings.offScaleWeight > 0, settings.offScaleWeight <= 1 else {
+            throw SamplingError("off_scale_weight \(settings.offScaleWeight) is outside (0, 1]; use 1 to leave the model's notes alone, or e.g. 0.1")
+        }
         guard settings.cfg.isFinite, settings.cfg >= 0 else { throw SamplingError("cfg \(settings.cfg) must be a number ≥ 0; use 1 for no guidance") }
         if let known {
             guard known.cells.count == count * rollCells, known.mask.count == count * rollCells else {
@@ -190,7 +199,8 @@ extension FractalGenerativeModel {
         let startCells = known.map { k in zip(k.cells, k.mask).map { $1 ? $0 : 0 } } ?? [UInt8](repeating: 0, count: count * rollCells)
         let startKnown = known?.mask ?? [Bool](repeating: false, count: count * rollCells)
         var run = SamplingRun(settings: settings, rng: Engine.RandomGenerator(seed: settings.seed), onProgress: onProgress,
-                              width: width, continuity: NoteContinuity(cells: startCells, decided: startKnown, width: width))
+                              width: width, continuity: NoteContinuity(cells: startCells, decided: startKnown, width: width),
+                              key: KeyGuide(cells: startCells, decided: startKnown, width: width, weight: settings.offScaleWeight))
         var canvas = Canvas(items: count, cells: startCells, known: startKnown,
                             pitchOrigins: [Int](repeating: 0, count: count), rollIndices: Array(0..<(count * rollCells)))
         let classes = levels.layers[0].classEmbedding!
@@ -316,9 +326,11 @@ extension FractalGenerativeModel {
         }
         for cell in 0..<cells where !canvas.known[cell] {
             let position = canvas.rollIndices[cell]
-            let state = run.draw(run.continuity.restrict(row(stateLogits, cell, 3), at: position))
+            let logits = run.continuity.restrict(row(stateLogits, cell, 3), at: position)
+            let state = run.draw(run.key.restrict(logits, at: position, continuingNote: run.continuity.continuesNote(at: position)))
             let bin = state == Int(PianoRoll.Cell.silentCode) ? 0 : run.draw(row(velocityLogits, cell, bins))
             canvas.cells[cell] = run.continuity.settle(state: state, velocityBin: bin, at: position)
+            run.key.record(canvas.cells[cell], at: position)
         }
     }
 }
@@ -349,15 +361,18 @@ struct SamplingRun {
     var cfg: Double
     /// The cells decided so far, which rule out sustains that would continue nothing.
     var continuity: NoteContinuity
+    /// The pitch classes of the notes decided so far, which make notes outside the scale rarer.
+    var key: KeyGuide
 
     init(settings: SamplingSettings, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?, width: Int,
-         continuity: NoteContinuity) {
+         continuity: NoteContinuity, key: KeyGuide) {
         self.settings = settings
         self.rng = rng
         self.onProgress = onProgress
         self.width = width
         self.cfg = settings.cfg
         self.continuity = continuity
+        self.key = key
     }
 
     var guided: Bool { settings.isGuided }
@@ -422,6 +437,12 @@ struct NoteContinuity {
         return result
     }
 
+    /// Whether a decided note sounds at the step before roll index `position` (a sustain
+    /// there continues it).
+    func continuesNote(at position: Int) -> Bool {
+        position % width > 0 && decided[position - 1] && cells[position - 1] != PianoRoll.Cell.silentCode
+    }
+
     /// The code of the cell at roll index `position` for a drawn `state` (0 silent, 1 sustain,
     /// 2 onset) and the velocity bin drawn beside it, now decided: a sustain that cannot
     /// continue a note is an onset.
@@ -453,5 +474,81 @@ struct NoteContinuity {
             }
             return true
         }
+    }
+}
+
+/// Keeps generated notes in their piece's key: the network holds a key only loosely (a
+/// continuation puts about a fifth of its notes outside its context's scale, real music a
+/// twentieth), so each roll counts the pitch classes of its decided onsets (known, or sampled)
+/// and, once it has ``minimumNotes``, takes the seven most used as its scale and multiplies the
+/// probability of an onset outside it by `weight` (``SamplingSettings/offScaleWeight``).
+struct KeyGuide {
+    /// The decided onsets a roll needs before its scale guides the draws.
+    static let minimumNotes = 16
+
+    private let width: Int
+    private let penalty: Float
+    /// Onsets per pitch class, 12 per roll.
+    private var counts: [Int]
+    /// The scale of each roll as a 12-bit set of pitch classes (0 while it has too few notes).
+    private var scales: [UInt16]
+
+    /// A guide over rolls of `width` steps starting from the onsets among `cells` marked in
+    /// `decided`; a `weight` of 1 changes nothing.
+    init(cells: [UInt8], decided: [Bool], width: Int, weight: Double) {
+        self.width = width
+        penalty = weight < 1 ? Float(Foundation.log(max(weight, 1e-12))) : 0
+        let rolls = cells.count / (PianoRoll.pitchCount * width)
+        counts = [Int](repeating: 0, count: rolls * 12)
+        scales = [UInt16](repeating: 0, count: rolls)
+        guard penalty != 0 else { return }
+        for (position, code) in cells.enumerated() where decided[position] && code >= PianoRoll.Cell.firstOnsetCode {
+            counts[pitchClassSlot(position)] += 1
+        }
+        for roll in 0..<rolls { updateScale(of: roll) }
+    }
+
+    private func pitchClassSlot(_ position: Int) -> Int {
+        let rollCells = PianoRoll.pitchCount * width
+        return position / rollCells * 12 + (position % rollCells) / width % 12
+    }
+
+    /// The pitch classes of the major scale on C (C D E F G A B) as a 12-bit set; the scale on
+    /// pitch class `k` is this set rotated by `k`.
+    static let majorScale: UInt16 = 0b1010_1011_0101
+
+    private mutating func updateScale(of roll: Int) {
+        let row = Array(counts[(roll * 12)..<(roll * 12 + 12)])
+        guard row.reduce(0, +) >= Self.minimumNotes else { return }
+        var best: (notes: Int, scale: UInt16) = (-1, 0)
+        for tonic in 0..<12 {
+            let scale = ((Self.majorScale << UInt16(tonic)) | (Self.majorScale >> UInt16(12 - tonic))) & 0xFFF
+            let notes = (0..<12).reduce(0) { scale & (1 << UInt16($1)) != 0 ? $0 + row[$1] : $0 }
+            if notes > best.notes { best = (notes, scale) }
+        }
+        scales[roll] = best.scale
+    }
+
+    /// State logits (silent, sustain, onset) of the cell at roll index `position`, with a new
+    /// note made `weight` times as likely when its pitch class is outside its roll's scale: the
+    /// onset, and the sustain unless it is `continuingNote` (a decided note sounds at the
+    /// previous step), since a sustain with nothing before it becomes a note too.
+    func restrict(_ logits: [Float], at position: Int, continuingNote: Bool) -> [Float] {
+        guard penalty != 0 else { return logits }
+        let slot = pitchClassSlot(position)
+        let scale = scales[slot / 12]
+        guard scale != 0, scale & (1 << UInt16(slot % 12)) == 0 else { return logits }
+        var result = logits
+        result[2] += penalty
+        if !continuingNote { result[1] += penalty }
+        return result
+    }
+
+    /// Counts the cell at `position` now decided as `code`.
+    mutating func record(_ code: UInt8, at position: Int) {
+        guard penalty != 0, code >= PianoRoll.Cell.firstOnsetCode else { return }
+        let slot = pitchClassSlot(position)
+        counts[slot] += 1
+        updateScale(of: slot / 12)
     }
 }

@@ -147,6 +147,7 @@ extension FractalConfig {
             ("sampling.temperature", .double(sampling.temperature)),
             ("sampling.top_p", .double(sampling.topP)),
             ("sampling.filter_threshold", .double(sampling.filterThreshold)),
+            ("sampling.off_scale_weight", .double(sampling.offScaleWeight)),
             ("seed", .int(seed)),
         ]
         return entries

@@ -24,6 +24,9 @@ struct GenerationArguments: ParsableArguments {
     @Option(name: .customLong("top-p"), help: "Nucleus sampling: each cell keeps its most probable choices (state, velocity bin) adding up to this; 0 < p ≤ 1, 1 keeps all (default: the config's sampling.top_p).")
     var topP: Double?
 
+    @Option(name: .customLong("off-scale-weight"), help: "How likely a new note outside the piece's key is, as a factor on the model's probability: 0 < w ≤ 1, 1 leaves the model alone (default: the config's sampling.off_scale_weight).")
+    var offScaleWeight: Double?
+
     @Option(help: "MAR iterations per MAR level, top first, e.g. 64,16,16 (default: the config's sampling.num_iter_list).")
     var iters: String?
 
@@ -58,6 +61,9 @@ struct GenerationArguments: ParsableArguments {
         if let topP, !(topP > 0 && topP <= 1) {
             throw ValidationError("--top-p \(topP) is outside (0, 1]; use e.g. 0.98, or 1 to keep every state")
         }
+        if let offScaleWeight, !(offScaleWeight > 0 && offScaleWeight <= 1) {
+            throw ValidationError("--off-scale-weight \(offScaleWeight) is outside (0, 1]; use e.g. 0.1, or 1 to leave the model's notes alone")
+        }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")
         }
@@ -84,6 +90,7 @@ struct GenerationArguments: ParsableArguments {
         if let cfg { settings.cfg = cfg }
         if let temperature { settings.temperature = temperature }
         if let topP { settings.topP = topP }
+        if let offScaleWeight { settings.offScaleWeight = offScaleWeight }
         if let list = try? iterationList() { settings.numIterList = list }
         let marLevels = model.config.model.generatorTypes.filter { $0 == .mar }.count
         if iters != nil, settings.numIterList.count != marLevels {

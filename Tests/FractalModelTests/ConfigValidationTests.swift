@@ -92,6 +92,8 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         RuleCase("sampling.temperature=0", "sampling.temperature", "sampling.temperature 0.0 must be above 0; use 1.0"),
         RuleCase("sampling.top_p=0", "sampling.top_p", "sampling.top_p 0.0 is outside (0, 1]; use 1.0 to keep every class"),
         RuleCase("sampling.top_p=1.2", "sampling.top_p", "sampling.top_p 1.2 is outside (0, 1]; use 1.0 to keep every class"),
+        RuleCase("sampling.off_scale_weight=0", "sampling.off_scale_weight",
+                 "sampling.off_scale_weight 0.0 is outside (0, 1]; use 1.0 to leave the model's notes alone"),
         RuleCase("sampling.filter_threshold=1", "sampling.filter_threshold", "sampling.filter_threshold 1.0 is outside [0, 1); use 1.0e-4"),
     ]
 

@@ -238,6 +238,7 @@ struct GenerationCommandTests {
         (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
         (["generate", "--model", "MODEL", "--top-p", "0"], "--top-p 0.0 is outside (0, 1]"),
         (["generate", "--model", "MODEL", "--top-p", "nan"], "--top-p nan is outside (0, 1]"),
+        (["generate", "--model", "MODEL", "--off-scale-weight", "0"], "--off-scale-weight 0.0 is outside (0, 1]; use e.g. 0.1, or 1 to leave the model's notes alone"),
         (["generate", "--model", "MODEL", "--count", "0"], "--count 0 is outside 1…64"),
         (["generate", "--model", "MODEL", "--bpm", "0"], "--bpm 0.0 is outside"),
         (["generate", "--model", "MODEL", "--threads", "0"], "--threads 0 is outside 1…256"),
