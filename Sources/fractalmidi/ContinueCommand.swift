@@ -28,9 +28,19 @@ struct ContinueCommand: ParsableCommand {
             roll = try GenerationInput.roll(input, velocityBins: model.config.model.velocityBins)
         }
         let added = length.steps ?? RegionBarGrid(roll).stepsOfBars(continuing: length.bars ?? 4)
+        print(Self.describe(added: added, bars: length.steps == nil ? length.bars ?? 4 : nil, of: roll))
         let piece = try GenerationInput.extended(roll, to: roll.steps + added)
         let known = (0..<(PianoRoll.pitchCount * piece.steps)).map { $0 % piece.steps < roll.steps }
         try GenerationRun(model: model, arguments: generation)
             .run(GenerationJob(name: GenerationInput.name(of: input, suffix: "continued"), piece: piece, known: known))
+    }
+
+    /// What is appended, in the input's own bars and in beats: many files declare a meter
+    /// other than the music's (most POP909 files say 1/4), so the beats make it unambiguous.
+    static func describe(added steps: Int, bars: Int?, of roll: PianoRoll) -> String {
+        let beats = Double(steps) / Double(PianoRoll.stepsPerBeat)
+        let beatText = beats == beats.rounded() ? "\(Int(beats))" : String(format: "%.2f", beats)
+        guard let bars, let meter = roll.timeSignatures.last else { return "appending \(steps) steps (\(beatText) beats)" }
+        return "appending \(bars) bar\(bars == 1 ? "" : "s") of the input's \(meter.numerator)/\(meter.denominator) (\(beatText) beats)"
     }
 }

@@ -128,8 +128,9 @@ struct GenerationCommandTests {
     func continueKeepsInput() throws {
         defer { folder.remove() }
         let input = try writeInput(bars: 3)
-        _ = try run(["continue", input.url.path, "--bars", "2", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2",
-                     "--seed", "5", "-o", folder.url.path])
+        let result = try run(["continue", input.url.path, "--bars", "2", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2",
+                              "--seed", "5", "-o", folder.url.path])
+        #expect(result.standardOutput.hasPrefix("appending 2 bars of the input's 3/4 (6 beats)\n"))
         let output = try PianoRoll(contentsOf: folder.url.appendingPathComponent("input-continued-1.mid"))
         #expect(output.steps == input.roll.steps + 2 * 12)
         #expect(output.cropped(steps: 0..<input.roll.steps).codes == input.roll.codes)
@@ -143,8 +144,9 @@ struct GenerationCommandTests {
         defer { folder.remove() }
         let input = try writeInput(bars: 3)
         let inputDynamics = try #require(PieceDynamics(of: input.roll))
-        let result = try run(["continue", input.url.path, "--bars", "4", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2",
+        let result = try run(["continue", input.url.path, "--steps", "50", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2",
                               "--seed", "5", "-o", folder.url.path, "--no-animation"])
+        #expect(result.standardOutput.hasPrefix("appending 50 steps (12.50 beats)\n"))
         #expect(result.standardOutput.contains("dynamics: the input's (mean velocity \(Int(inputDynamics.meanVelocity.rounded())), "
             + "spread \(Int(inputDynamics.velocitySpread.rounded())))"))
         let output = try PianoRoll(contentsOf: folder.url.appendingPathComponent("input-continued-1.mid"))
