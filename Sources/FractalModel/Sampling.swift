@@ -24,10 +24,10 @@ public struct SamplingSettings: Sendable, Equatable {
     public var filterThreshold: Double
     /// The seed of every random choice; the same seed gives the same output.
     public var seed: UInt64
-    /// How much less likely a note outside the piece's scale is than the model says: the
-    /// factor (0 < w ≤ 1) on the probability of an onset whose pitch class is not among the
-    /// seven most used by the notes decided so far, once there are ``KeyGuide/minimumNotes``;
-    /// 1 leaves the model's probabilities as they are.
+    /// How much less likely a new note outside the piece's key is than the model says: the
+    /// factor (0 < w ≤ 1) on the probability of a new note whose pitch class lies outside the
+    /// major (or relative natural minor) scale that the piece's decided notes fit best, once it
+    /// has 16 of them (`KeyGuide` below); 1 leaves the model's probabilities as they are.
     public var offScaleWeight: Double = 1
 
     /// Settings with the given values.
@@ -480,8 +480,9 @@ struct NoteContinuity {
 /// Keeps generated notes in their piece's key: the network holds a key only loosely (a
 /// continuation puts about a fifth of its notes outside its context's scale, real music a
 /// twentieth), so each roll counts the pitch classes of its decided onsets (known, or sampled)
-/// and, once it has ``minimumNotes``, takes the seven most used as its scale and multiplies the
-/// probability of an onset outside it by `weight` (``SamplingSettings/offScaleWeight``).
+/// and, once it has ``minimumNotes``, takes the major scale holding most of them as its key
+/// (the twelve major scales are also the natural minor ones) and multiplies the probability of
+/// a new note outside it by `weight` (``SamplingSettings/offScaleWeight``).
 struct KeyGuide {
     /// The decided onsets a roll needs before its scale guides the draws.
     static let minimumNotes = 16

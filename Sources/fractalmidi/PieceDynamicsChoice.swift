@@ -12,9 +12,11 @@ struct PieceDynamicsChoice {
 
     /// The input's dynamics, when it has enough kept notes.
     let input: PieceDynamics?
-    /// The table pieces draw from otherwise, and the style they draw for.
+    /// The table pieces draw from otherwise.
     let table: DynamicsTable?
+    /// The style they draw for (nil for a model with unnamed styles).
     let style: String?
+    /// The run's seed, from which each piece's draw comes.
     let seed: UInt64
 
     init(job: GenerationJob, model: GenerationModel, styleClass: Int, seed: UInt64) {
