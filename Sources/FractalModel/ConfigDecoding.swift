@@ -229,6 +229,7 @@ struct ConfigReader {
         try value("sampling.top_p", into: &config.sampling.topP)
         try value("sampling.filter_threshold", into: &config.sampling.filterThreshold)
         try value("sampling.off_scale_weight", into: &config.sampling.offScaleWeight)
+        try value("sampling.redraw_seams", into: &config.sampling.redrawSeams)
     }
 
     // MARK: - Reading single keys

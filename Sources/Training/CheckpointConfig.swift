@@ -148,6 +148,7 @@ extension FractalConfig {
             ("sampling.top_p", .double(sampling.topP)),
             ("sampling.filter_threshold", .double(sampling.filterThreshold)),
             ("sampling.off_scale_weight", .double(sampling.offScaleWeight)),
+            ("sampling.redraw_seams", .bool(sampling.redrawSeams)),
             ("seed", .int(seed)),
         ]
         return entries

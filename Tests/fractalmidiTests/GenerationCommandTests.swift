@@ -113,6 +113,23 @@ struct GenerationCommandTests {
             != Data(contentsOf: first.appendingPathComponent("generated-1.mid")))
     }
 
+    @Test("--no-redraw-seams skips the second pass: only the cells within 4 steps of a 16-step patch border differ")
+    func seamPassSwitch() throws {
+        defer { folder.remove() }
+        let with = folder.url.appendingPathComponent("with"), without = folder.url.appendingPathComponent("without")
+        let common = ["generate", "--model", TinyCheckpoint.run.path, "--count", "2", "--iters", "2,2,2", "--seed", "4", "--no-animation"]
+        _ = try run(common + ["-o", with.path])
+        _ = try run(common + ["-o", without.path, "--no-redraw-seams"])
+        var changed = Set<Int>()
+        for k in 1...2 {
+            let a = try PianoRoll(contentsOf: with.appendingPathComponent("generated-\(k).mid"))
+            let b = try PianoRoll(contentsOf: without.appendingPathComponent("generated-\(k).mid"))
+            for (index, (x, y)) in zip(a.codes, b.codes).enumerated() where x != y { changed.insert(index % a.steps) }
+        }
+        #expect(!changed.isEmpty, "the seam pass changed nothing")
+        #expect(changed.allSatisfy { step in [16, 32, 48].contains { (-4..<4).contains(step - $0) } }, "\(changed.sorted())")
+    }
+
     @Test("generate --bars longer than the model's width joins its windows into one piece (model given as a checkpoint folder)")
     func generateLongPiece() throws {
         defer { folder.remove() }
