@@ -225,7 +225,7 @@ public struct SamplingConfig: Sendable, Equatable {
     /// probability (`off_scale_weight`, 0 < w ≤ 1); 1 leaves the model's probabilities alone.
     public var offScaleWeight: Double = 1.0
     /// Whether a second pass draws again the cells beside level 0's patch borders in time
-    /// (`redraw_seams`), where notes otherwise break off; it costs about a third more time.
+    /// (`redraw_seams`), where notes otherwise break off; it costs about a sixth more time.
     public var redrawSeams: Bool = true
 
     /// The default sampling knobs.

@@ -30,10 +30,11 @@ public struct SamplingSettings: Sendable, Equatable {
     /// has 16 of them (`KeyGuide` below); 1 leaves the model's probabilities as they are.
     public var offScaleWeight: Double = 1
     /// Whether a second pass draws again the cells within a quarter patch of level 0's patch
-    /// borders in time, with the rolls moved half a patch so that the lower levels see both
-    /// sides of each border (`SeamPass`); without it generated notes break off at the borders
-    /// three times as often as real ones. It costs about a third more time, and needs level-0
-    /// patches of a multiple of 8 steps (half a patch must be whole beats).
+    /// borders in time (in the pitch bands that sound there), with the rolls moved half a
+    /// patch so that the lower levels see both sides of each border (`SeamPass`); without it
+    /// generated notes break off at the borders three times as often as real ones. It costs
+    /// about a sixth more time, and needs level-0 patches of a multiple of 8 steps (half a
+    /// patch must be whole beats).
     public var redrawsSeams: Bool
 
     /// Settings with the given values.
@@ -209,7 +210,8 @@ extension FractalGenerativeModel {
         let startKnown = known?.mask ?? [Bool](repeating: false, count: count * rollCells)
         let seams = settings.redrawsSeams ? SeamPass(width: width, patch: levels.layers[0].geometry.patch) : nil
         var run = SamplingRun(settings: settings, rng: Engine.RandomGenerator(seed: settings.seed), onProgress: onProgress,
-                              width: width, passes: seams == nil ? 1 : 2, continuity: NoteContinuity(cells: startCells, decided: startKnown, width: width),
+                              width: width, passes: seams == nil ? 1 : 2,
+                              continuity: NoteContinuity(cells: startCells, decided: startKnown, width: width),
                               key: KeyGuide(cells: startCells, decided: startKnown, width: width, weight: settings.offScaleWeight))
         var canvas = Canvas(items: count, cells: startCells, known: startKnown,
                             pitchOrigins: [Int](repeating: 0, count: count), rollIndices: Array(0..<(count * rollCells)))

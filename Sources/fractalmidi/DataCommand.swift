@@ -98,8 +98,9 @@ struct DataCropsCommand: ParsableCommand {
         discussion: """
             Cuts up to four evenly spaced crops of --bars bars (16 steps each) from every song, \
             as the trainer's validation does, keeps --count of them spread evenly over all the \
-            crops, and writes each as NAME-cropK.mid (K counts from 1) with the song's tempo. The \
-            same music always gives the same excerpts. Songs shorter than a crop are left out.
+            crops, and writes each as NAME-cropK.mid with the song's tempo, K its place among the \
+            song's crops (1 begins at the song's start). The same music always gives the same \
+            excerpts. Songs shorter than a crop are left out.
             """
     )
 
@@ -143,12 +144,13 @@ struct DataCropsCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot create the output folder \(destination.path) (\(error.localizedDescription)); choose a writable folder")
         }
-        var perSong: [Int: Int] = [:]
+        var firstCrop: [Int: Int] = [:]
+        for (index, origin) in crops.origins.enumerated() where firstCrop[origin.song] == nil { firstCrop[origin.song] = index }
         for index in chosen {
             let origin = crops.origins[index]
             let song = long.songs[origin.song]
-            perSong[origin.song, default: 0] += 1
-            let name = song.item.file.deletingPathExtension().lastPathComponent + "-crop\(perSong[origin.song]!).mid"
+            let place = index - firstCrop[origin.song]! + 1
+            let name = song.item.file.deletingPathExtension().lastPathComponent + "-crop\(place).mid"
             try song.roll.cropped(steps: origin.start..<(origin.start + steps)).writeMIDI(to: destination.appendingPathComponent(name))
         }
         print("\(destination.path): \(chosen.count) excerpts of \(bars) bars from \(Set(chosen.map { crops.origins[$0].song }).count) songs")

@@ -27,7 +27,7 @@ struct GenerationArguments: ParsableArguments {
     @Option(name: .customLong("off-scale-weight"), help: "How likely a new note outside the piece's key is, as a factor on the model's probability: 0 < w ≤ 1, 1 leaves the model alone (default: the config's sampling.off_scale_weight).")
     var offScaleWeight: Double?
 
-    @Flag(inversion: .prefixedNo, help: "Draw the cells beside the model's patch borders in time (every 16 steps in the bundled model) again in a second pass, so that notes carry across them; --no-redraw-seams is about a quarter faster (default: the config's sampling.redraw_seams).")
+    @Flag(inversion: .prefixedNo, help: "Draw the cells beside the model's patch borders in time (every 16 steps in the bundled model) again in a second pass, so that notes carry across them; --no-redraw-seams is about a seventh faster (default: the config's sampling.redraw_seams).")
     var redrawSeams: Bool?
 
     @Option(help: "MAR iterations per MAR level, top first, e.g. 64,16,16 (default: the config's sampling.num_iter_list).")

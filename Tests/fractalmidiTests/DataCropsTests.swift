@@ -47,11 +47,28 @@ struct DataCropsTests {
                 source.cropped(steps: start..<(start + crop.steps)).codes == crop.codes
             }
             #expect(!windows.isEmpty, "\(name) is no window of song\(index)")
+            // K in NAME-cropK is the crop's place among the song's crops; the first starts the song.
+            if name.hasSuffix("-crop1.mid") { #expect(windows.contains(0), "\(name) does not start its song") }
+            let place = try #require(Int(name.dropFirst("song0-crop".count).dropLast(".mid".count)), "\(name)")
+            #expect((1...4).contains(place))
         }
         // The same music gives the same excerpts.
         try FileManager.default.removeItem(at: output)
         #expect(try tool.run(arguments, in: folder.url).status == 0)
         for (name, data) in first { #expect(try Data(contentsOf: output.appendingPathComponent(name)) == data, "\(name)") }
+    }
+
+    @Test("K in NAME-cropK is the crop's place among its song's crops, whichever crops are kept")
+    func namesSayWhereInTheSong() throws {
+        defer { folder.remove() }
+        _ = try writeSongs()
+        let output = folder.url.appendingPathComponent("crops")
+        // 4-bar crops: song0 holds one, song1 and song2 two each; two of the five, spread
+        // evenly, are the first (song0's) and the third (song1's second).
+        let result = try tool.run(["data", "crops", folder.url.appendingPathComponent("music").path, "--bars", "4", "--count", "2",
+                                   "-o", output.path], in: folder.url)
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == ["song0-crop1.mid", "song1-crop2.mid"])
     }
 
     @Test("a crop longer than every song, and bad numbers, are one-line errors")
