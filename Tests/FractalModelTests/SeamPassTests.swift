@@ -3,8 +3,8 @@ import FractalModel
 
 /// `SamplingSettings.redrawsSeams`: a second pass draws again the cells within a quarter
 /// patch (4 steps) of each level-0 patch border in time (every 16 steps), in the bands of 16
-/// pitches that sound there, with the rolls moved half a patch so that the lower levels see both sides of
-/// the border.
+/// pitches that sound there, with the rolls moved half a patch so that the lower levels see
+/// both sides of the border.
 @Suite struct SeamPassTests {
     static let width = SamplingTests.width
 
@@ -28,13 +28,13 @@ import FractalModel
     func redrawsOnlyTheCellsBesideTheBorders(_ types: [GeneratorType]) throws {
         let model = SamplingTests.model(types)
         let once = try model.sample(count: 3, settings: Self.settings(redrawingSeams: false))
-        let twice = try model.sample(count: 3, settings: Self.settings(redrawingSeams: true))
-        let changed = Self.differingSteps(once, twice)
+        let seamed = try model.sample(count: 3, settings: Self.settings(redrawingSeams: true))
+        let changed = Self.differingSteps(once, seamed)
         #expect(!changed.isEmpty, "\(types): the seam pass changed nothing")
         #expect(changed.allSatisfy(Self.isNearSeam), "\(types): steps \(changed.sorted()) changed away from the border at 16")
         #expect(changed.isSubset(of: Set(12..<20)))
         // Only bands of 16 pitches that sound around the border are drawn again.
-        for (roll, (before, after)) in zip(once, twice).enumerated() {
+        for (roll, (before, after)) in zip(once, seamed).enumerated() {
             for band in 0..<8 {
                 let cells = (16 * band..<(16 * band + 16)).flatMap { pitch in (12..<20).map { pitch * Self.width + $0 } }
                 if cells.contains(where: { before[$0] != after[$0] }) {
@@ -63,10 +63,10 @@ import FractalModel
         let model = SamplingTests.model([.mar, .ar, .mar])
         let once = try model.sample(count: 1, settings: Self.settings(redrawingSeams: false))
         var frames: [SamplingProgress] = []
-        let twice = try model.sample(count: 1, settings: Self.settings(redrawingSeams: true)) { frames.append($0) }
+        let seamed = try model.sample(count: 1, settings: Self.settings(redrawingSeams: true)) { frames.append($0) }
         #expect(frames.map(\.step) == [1, 2, 3, 4, 5, 6] && frames.allSatisfy { $0.steps == 6 })
         #expect(frames[2].rolls == once, "the first pass's last frame is not the one-pass output")
-        #expect(frames[5].rolls == twice, "the last frame is not the output")
+        #expect(frames[5].rolls == seamed, "the last frame is not the output")
         for frame in frames[3...] {
             #expect(Self.differingSteps(frame.rolls, once).allSatisfy(Self.isNearSeam), "a second-pass frame is shifted")
         }
@@ -80,9 +80,9 @@ import FractalModel
         config.sampling.numIterList = [4, 4]
         let model = FractalGenerativeModel(config: config, seed: 3)
         var settings = SamplingSettings(numIterList: [4, 4], seed: 5)
-        let twice = try model.sample(count: 2, settings: settings)
+        let seamed = try model.sample(count: 2, settings: settings)
         settings.redrawsSeams = false
-        #expect(try model.sample(count: 2, settings: settings) == twice)
+        #expect(try model.sample(count: 2, settings: settings) == seamed)
     }
 
     @Test func onByDefault() throws {
