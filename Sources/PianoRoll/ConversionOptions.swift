@@ -23,5 +23,11 @@ extension PianoRoll {
         public static let drumChannel = 9
         /// The sustain-pedal controller number.
         public static let sustainPedalController = 64
+        /// The longest a pedal is held down while pedalling, in beats (8 bars of 4/4). A pedal
+        /// down for longer without being lifted is a controller left on and holds nothing: in
+        /// 83 of the 804 POP909 songs one stays down for hundreds of beats (in 13, from the
+        /// first bar to the last), which would sound every note until its pitch is struck again
+        /// (mean polyphony up to 35 instead of about 5); 99 % of pedal holds last under 8 beats.
+        public static let longestPedalHoldBeats = 32
     }
 }

@@ -60,6 +60,21 @@ extension PianoRoll {
         return (-range.lowerBound)...(127 - range.upperBound)
     }
 
+    /// Where the music ends: the step after the last sounding cell, so trailing silence (a file
+    /// whose tracks end long after its last note) is left out; 0 for a silent roll.
+    public var endOfLastNote: Int {
+        codes.withUnsafeBufferPointer { cells in
+            var end = 0
+            for pitch in 0..<Self.pitchCount {
+                let row = pitch * steps
+                var step = steps
+                while step > end && cells[row + step - 1] == Cell.silentCode { step -= 1 }
+                end = max(end, step)
+            }
+            return end
+        }
+    }
+
     /// The lowest and highest pitch with a sounding cell, or nil for a silent roll.
     public var activePitchRange: ClosedRange<Int>? {
         let active = (0..<Self.pitchCount).filter { pitch in

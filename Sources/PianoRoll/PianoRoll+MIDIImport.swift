@@ -11,7 +11,8 @@ extension PianoRoll {
     ///    ``ConversionOptions/includeDrums``.
     /// 2. With ``ConversionOptions/applySustainPedal``, a note released while its channel's
     ///    pedal is down (CC64 ≥ 64, pressed at or before the release) sounds until the pedal
-    ///    comes up (or until the file ends, if it never does).
+    ///    comes up (or until the file ends, if it never does); a pedal held down for longer than
+    ///    ``ConversionOptions/longestPedalHoldBeats`` holds nothing.
     /// 3. The grid offset is estimated from the onsets; onsets and ends are rounded to the
     ///    nearest step of the shifted grid (halves up, never before step 0).
     /// 4. Every note lasts at least one step.
@@ -31,7 +32,7 @@ extension PianoRoll {
         var notes = Self.keptNotes(of: file, options: options)
         let endTick = file.tracks.map(\.endTick).max() ?? 0
         if options.applySustainPedal {
-            Self.applySustainPedal(to: &notes, in: file, endTick: endTick)
+            Self.applySustainPedal(to: &notes, in: file, endTick: endTick, ticksPerBeat: ticksPerBeat)
         }
         let grid = GridOffset.estimate(onsetTicks: notes.lazy.map(\.onTick), ticksPerBeat: ticksPerBeat)
 
@@ -82,8 +83,9 @@ extension PianoRoll {
     }
 
     /// Moves the release of every note let go while its channel's pedal is down to the moment
-    /// the pedal comes up (`endTick` when it never does).
-    private static func applySustainPedal(to notes: inout [MIDINote], in file: StandardMIDIFile, endTick: Int) {
+    /// the pedal comes up (`endTick` when it never does), unless the pedal stays down for longer
+    /// than ``ConversionOptions/longestPedalHoldBeats``.
+    private static func applySustainPedal(to notes: inout [MIDINote], in file: StandardMIDIFile, endTick: Int, ticksPerBeat: Int) {
         var pedalEvents: [(tick: Int, order: Int, channel: Int, isDown: Bool)] = []
         for track in file.tracks {
             for event in track.events {
@@ -94,19 +96,23 @@ extension PianoRoll {
         }
         guard !pedalEvents.isEmpty else { return }
         pedalEvents.sort { ($0.tick, $0.order) < ($1.tick, $1.order) }
-        // Per channel, the half-open tick intervals [down, up) during which the pedal is down.
+        // Per channel, the half-open tick intervals [down, up) during which the pedal holds notes.
+        let longestHold = ConversionOptions.longestPedalHoldBeats * ticksPerBeat
         var held = [[Range<Int>]](repeating: [], count: 16)
+        func hold(_ interval: Range<Int>, channel: Int) {
+            if !interval.isEmpty && interval.count <= longestHold { held[channel].append(interval) }
+        }
         var downSince = [Int?](repeating: nil, count: 16)
         for event in pedalEvents where (0..<16).contains(event.channel) {
             if event.isDown {
                 if downSince[event.channel] == nil { downSince[event.channel] = event.tick }
             } else if let start = downSince[event.channel] {
-                if event.tick > start { held[event.channel].append(start..<event.tick) }
+                hold(start..<max(event.tick, start), channel: event.channel)
                 downSince[event.channel] = nil
             }
         }
         for channel in 0..<16 {
-            if let start = downSince[channel], endTick > start { held[channel].append(start..<endTick) }
+            if let start = downSince[channel] { hold(start..<max(endTick, start), channel: channel) }
         }
         for index in notes.indices {
             let intervals = held[notes[index].channel]

@@ -23,9 +23,10 @@ public struct SamplerState: Sendable, Hashable, Codable {
 /// - **Order.** An epoch holds `cropsPerSong` examples of every song (the config's
 ///   `augment_factor`), shuffled (Fisher–Yates) with a generator seeded from (seed, epoch).
 /// - **Crop start.** Drawn uniformly from the beat starts (multiples of
-///   ``PianoRoll/stepsPerBeat``) at which a whole crop fits, `0 … steps − cropLength`, so crops
-///   begin on a beat of the song's grid. A song shorter than the crop starts at 0 and is padded
-///   with silence at the end.
+///   ``PianoRoll/stepsPerBeat``) at which a whole crop fits before the music ends
+///   (``PianoRoll/endOfLastNote``, so a file's trailing silence is never a crop),
+///   `0 … end − cropLength`, so crops begin on a beat of the song's grid. A song shorter than
+///   the crop starts at 0 and is padded with silence at the end.
 /// - **Pitch shift.** Drawn uniformly from `pitchShifts` narrowed to the crop's
 ///   ``PianoRoll/allowedShifts``, so no note of the crop leaves the keyboard (0 when the two do
 ///   not overlap).
@@ -40,6 +41,9 @@ public struct ExampleSampler: Sendable {
     public let cropsPerSong: Int
     /// Where the stream stands.
     public private(set) var state: SamplerState
+
+    /// Where each song's music ends (``PianoRoll/endOfLastNote``).
+    private let musicEnds: [Int]
 
     private var order: [Int] = []
     private var orderEpoch = -1
@@ -60,9 +64,10 @@ public struct ExampleSampler: Sendable {
         self.cropLength = cropLength
         self.pitchShifts = pitchShifts
         self.cropsPerSong = cropsPerSong
+        musicEnds = songs.map(\.roll.endOfLastNote)
         var hash = ContentHash()
         for value in [songs.count, cropLength, pitchShifts.lowerBound, pitchShifts.upperBound, cropsPerSong]
-            + songs.map(\.roll.steps) {
+            + songs.map(\.roll.steps) + musicEnds {
             hash.combine(UInt64(bitPattern: Int64(value)))
         }
         state = SamplerState(seed: seed, epoch: 0, position: 0, fingerprint: hash.value)
@@ -114,7 +119,8 @@ public struct ExampleSampler: Sendable {
         let song = order[position] / cropsPerSong
         var random = DataRandom(keys: state.seed, UInt64(epoch), UInt64(position))
         let roll = songs[song].roll
-        let beats = roll.steps >= cropLength ? (roll.steps - cropLength) / PianoRoll.stepsPerBeat + 1 : 1
+        let end = musicEnds[song]
+        let beats = end >= cropLength ? (end - cropLength) / PianoRoll.stepsPerBeat + 1 : 1
         let start = random.int(below: beats) * PianoRoll.stepsPerBeat
         let allowed = Self.allowedShifts(of: roll, steps: start..<(start + cropLength))
         let low = max(pitchShifts.lowerBound, allowed.lowerBound)
@@ -147,8 +153,8 @@ public struct ExampleSampler: Sendable {
 }
 
 /// Fixed validation examples, the same in every run: for each song, `cropsPerSong` crops
-/// evenly spaced from its start to its end (starts rounded down to a beat), never shifted;
-/// a song shorter than a crop gives one padded crop.
+/// evenly spaced from its start to the end of its music (``PianoRoll/endOfLastNote``; starts
+/// rounded down to a beat), never shifted; a song shorter than a crop gives one padded crop.
 public struct ValidationCrops: Sendable {
     /// The songs the crops are cut from.
     public let songs: [DecodedSong]
@@ -169,7 +175,7 @@ public struct ValidationCrops: Sendable {
         guard !dataset.songs.isEmpty else { throw DataError.emptyDataset(source: "the validation data", skipped: dataset.skipped.count) }
         var origins: [ExampleOrigin] = []
         for (index, song) in dataset.songs.enumerated() {
-            let room = max(song.roll.steps - cropLength, 0)
+            let room = max(song.roll.endOfLastNote - cropLength, 0)
             let count = min(cropsPerSong, room / cropLength + 1)
             for crop in 0..<count {
                 let start = count == 1 ? 0 : room * crop / (count - 1)

@@ -100,7 +100,8 @@ struct DataCropsCommand: ParsableCommand {
             as the trainer's validation does, keeps --count of them spread evenly over all the \
             crops, and writes each as NAME-cropK.mid with the song's tempo, K its place among the \
             song's crops (1 begins at the song's start). The same music always gives the same \
-            excerpts. Songs shorter than a crop are left out.
+            excerpts. Songs whose music (to the end of the last note) is shorter than a crop are \
+            left out.
             """
     )
 
@@ -132,7 +133,7 @@ struct DataCropsCommand: ParsableCommand {
         let folder = cache.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RollCache.defaultDirectory()
         let decoded = try RollCache(directory: folder, options: conversion.options)
             .load(dataset, progress: ProgressReporter(title: "music", total: dataset.items.count))
-        let long = DecodedDataset(songs: decoded.songs.filter { $0.roll.steps >= steps }, styles: decoded.styles, skipped: decoded.skipped)
+        let long = DecodedDataset(songs: decoded.songs.filter { $0.roll.endOfLastNote >= steps }, styles: decoded.styles, skipped: decoded.skipped)
         guard !long.songs.isEmpty else {
             throw ValidationError("\(source): no song is \(bars) bars (\(steps) steps) long; ask for fewer --bars")
         }

@@ -75,6 +75,25 @@ struct ConversionRuleTests {
         #expect(roll.spans == [[60, 0, 16]])
     }
 
+    @Test("a pedal down for more than 32 beats, lifted late or never, holds nothing")
+    func pedalLeftOn() throws {
+        let beat = 480
+        let limit = PianoRoll.ConversionOptions.longestPedalHoldBeats * beat
+        let notes = events([
+            TestNote(pitch: 60, on: 0, off: beat),                        // under a hold of exactly 32 beats: held
+            TestNote(pitch: 62, on: limit + beat, off: limit + 2 * beat),  // under a hold one tick too long: not held
+            TestNote(pitch: 64, on: 3 * limit, off: 3 * limit + beat),     // under a pedal never lifted, 33 beats to the end
+        ])
+        let file = midiFile(
+            notes + [pedal(0, down: true), pedal(limit, down: false),
+                     pedal(limit + beat, down: true), pedal(2 * limit + beat + 1, down: false),
+                     pedal(3 * limit, down: true)],
+            [MIDIEvent(tick: 4 * limit + beat, message: .meta(.endOfTrack))])
+        let roll = try PianoRoll(file)
+        #expect(roll.spans == [[60, 0, 128], [62, 132, 4], [64, 384, 4]])
+        #expect(roll.steps == 516)
+    }
+
     @Test("a pitch struck again while it sounds (held or pedalled) ends the earlier note")
     func overlapEndsEarlierNote() throws {
         // Pairing is first in, first out: the notes are 0–720 and 240–960.

@@ -81,6 +81,14 @@ struct EditingTests {
         #expect(try source.shifted(bySemitones: 0) == source)
     }
 
+    @Test("the music ends after its last sounding cell, before any trailing silence")
+    func endOfLastNote() throws {
+        #expect(try roll(steps: 32, [(40, 2, 6, 3), (70, 10, 4, 1)]).endOfLastNote == 14)
+        #expect(try roll(steps: 32, [(40, 20, 12, 3)]).endOfLastNote == 32)
+        #expect(try roll(steps: 32, []).endOfLastNote == 0)
+        #expect(try roll(steps: 32, []).cropped(steps: 0..<0).endOfLastNote == 0)
+    }
+
     @Test("a shift off the keyboard fails, naming the note and the allowed range")
     func shiftErrors() throws {
         let source = try roll(steps: 8, [(21, 0, 4, 3), (100, 2, 2, 7), (100, 5, 3, 1)])

@@ -150,12 +150,24 @@ import Training
         #expect(features == expected)
     }
 
+    @Test func cropsEndWhereTheMusicEnds() throws {
+        // 300 steps, the last note ending at step 150: the trailing silence is never cropped.
+        let tail = try makeRoll(steps: 300, notes: [(60, 0, 40, 5), (67, 100, 50, 9)])
+        let dataset = decodedDataset([tail])
+        var sampler = try ExampleSampler(dataset: dataset, cropLength: 64, pitchShifts: 0...0, seed: 3)
+        let starts = Set((0..<400).map { _ in sampler.nextOrigin().start })
+        #expect(starts == Set(stride(from: 0, through: 84, by: 4)))
+        // Room 150 − 64 = 86 holds two crops: starts 0 and 86 → 84.
+        #expect(try ValidationCrops(dataset: dataset, cropLength: 64, cropsPerSong: 3).origins.map(\.start) == [0, 84])
+    }
+
     @Test func validationCropsAreFixedAndEvenlySpaced() throws {
         let dataset = try songs()
         let crops = try ValidationCrops(dataset: dataset, cropLength: 64, cropsPerSong: 3)
         // 300 steps: room 236 → starts 0, 118 → 116, 236; 200 steps: room 136 → 0, 68, 136;
-        // 20 steps: one padded crop; 240 steps: room 176 → 0, 88, 176.
-        #expect(crops.origins.map(\.start) == [0, 116, 236, 0, 68, 136, 0, 0, 88, 176])
+        // 20 steps: one padded crop; 240 steps whose last note ends at step 239: room 175 → 0,
+        // 87 → 84, 175 → 172.
+        #expect(crops.origins.map(\.start) == [0, 116, 236, 0, 68, 136, 0, 0, 84, 172])
         #expect(crops.origins.map(\.song) == [0, 0, 0, 1, 1, 1, 2, 3, 3, 3])
         #expect(crops.origins.allSatisfy { $0.shift == 0 })
         let batches = crops.batches(size: 4)
