@@ -1,6 +1,7 @@
 import Foundation
 import ImageDecoders
 import Imaging
+import TestSupport
 import Testing
 
 @Suite struct AnimatedGIFTests {

@@ -2,6 +2,7 @@ import CZlib
 import Foundation
 import ImageDecoders
 import Imaging
+import TestSupport
 import Testing
 
 /// A picture whose rows mix flat colour, noise, gradients and near-copies of the row above,

@@ -3,19 +3,6 @@ import MIDIFile
 import Testing
 import TestSupport
 
-/// A small, fast, seeded random number generator (SplitMix64), so mutants are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Damaged copies of real files: every one either reads (and then round-trips) or throws a
 /// one-line `MIDIFileError` naming it; none crashes, hangs or exhausts memory.
 @Suite struct MutationTests {
@@ -28,7 +15,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// One damage: truncation, byte changes (anywhere, in the header, or to status-like values),
     /// inserted junk, or a deleted range.
-    static func mutate(_ bytes: inout [UInt8], kind: Int, using rng: inout SplitMix64) {
+    static func mutate(_ bytes: inout [UInt8], kind: Int, using rng: inout SeededGenerator) {
         switch kind {
         case 0:
             bytes.removeLast(Int.random(in: 1...bytes.count, using: &rng))
@@ -56,7 +43,7 @@ struct SplitMix64: RandomNumberGenerator {
         guard SharedData.shouldRun else { return }
         let sources = Corpus.midiTests + Corpus.pop909.prefix(4)
         try #require(sources.count == 89)
-        var rng = SplitMix64(state: 0x4D54_6864)
+        var rng = SeededGenerator(seed: 0x4D54_6864)
         var read = 0
         var rejected = 0
         var problems: Set<String> = []

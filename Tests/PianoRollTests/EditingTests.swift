@@ -1,4 +1,5 @@
 import PianoRoll
+import TestSupport
 import Testing
 
 /// A roll built from (pitch, step, length, bin) notes.

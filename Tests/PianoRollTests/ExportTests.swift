@@ -1,6 +1,7 @@
 import Foundation
 import MIDIFile
 import PianoRoll
+import TestSupport
 import Testing
 
 @Suite("Roll → MIDI")
