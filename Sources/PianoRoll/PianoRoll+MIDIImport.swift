@@ -14,7 +14,9 @@ extension PianoRoll {
     ///    comes up (or until the file ends, if it never does); a pedal held down for longer than
     ///    ``ConversionOptions/longestPedalHoldBeats`` holds nothing.
     /// 3. The grid offset is estimated from the onsets; onsets and ends are rounded to the
-    ///    nearest step of the shifted grid (halves up, never before step 0).
+    ///    nearest step of the shifted grid (halves up, never before step 0). Music whose
+    ///    8th-note grid lies on the odd steps moves later by one or three steps (see
+    ///    ``EighthNoteAlignment``); the tempo map and time signatures stay where they are.
     /// 4. Every note lasts at least one step.
     /// 5. Notes of one pitch struck at the same step become one note: the loudest velocity and
     ///    the latest end.
@@ -36,12 +38,13 @@ extension PianoRoll {
         }
         let grid = GridOffset.estimate(onsetTicks: notes.lazy.map(\.onTick), ticksPerBeat: ticksPerBeat)
 
-        var steps = grid.nearestStep(toTick: endTick)
+        let delay = EighthNoteAlignment(onsetSteps: notes.lazy.map { grid.nearestStep(toTick: $0.onTick) }).delaySteps
+        var steps = grid.nearestStep(toTick: endTick) + delay
         var gridNotes: [GridNote] = []
         gridNotes.reserveCapacity(notes.count)
         for note in notes {
-            let onStep = grid.nearestStep(toTick: note.onTick)
-            let endStep = max(grid.nearestStep(toTick: note.offTick), onStep + 1)
+            let onStep = grid.nearestStep(toTick: note.onTick) + delay
+            let endStep = max(grid.nearestStep(toTick: note.offTick) + delay, onStep + 1)
             steps = max(steps, endStep)
             gridNotes.append(GridNote(pitch: note.pitch, onStep: onStep, endStep: endStep, velocity: note.velocity))
         }
@@ -75,6 +78,13 @@ extension PianoRoll {
     public static func gridOffset(of file: StandardMIDIFile, options: ConversionOptions = ConversionOptions()) -> GridOffset {
         GridOffset.estimate(onsetTicks: keptNotes(of: file, options: options).lazy.map(\.onTick),
                             ticksPerBeat: max(file.ticksPerBeat, 1))
+    }
+
+    /// How converting `file` with `options` moves its music onto the even steps (see
+    /// ``EighthNoteAlignment``).
+    public static func eighthNoteAlignment(of file: StandardMIDIFile, options: ConversionOptions = ConversionOptions()) -> EighthNoteAlignment {
+        let grid = gridOffset(of: file, options: options)
+        return EighthNoteAlignment(onsetSteps: keptNotes(of: file, options: options).lazy.map { grid.nearestStep(toTick: $0.onTick) })
     }
 
     private static func keptNotes(of file: StandardMIDIFile, options: ConversionOptions) -> [MIDINote] {

@@ -32,9 +32,10 @@ public enum CacheEntry {
     /// The magic bytes that open an entry.
     public static let magic: [UInt8] = Array("FMRC".utf8)
     /// The current format version, raised whenever entries or the rolls they hold change
-    /// (3: the pedal rule of ``PianoRoll/ConversionOptions/longestPedalHoldBeats``); entries of
-    /// any other version are rebuilt.
-    public static let formatVersion: UInt32 = 3
+    /// (3: the pedal rule of ``PianoRoll/ConversionOptions/longestPedalHoldBeats``; 4: music
+    /// moved onto the even steps, ``PianoRoll/EighthNoteAlignment``); entries of any other
+    /// version are rebuilt.
+    public static let formatVersion: UInt32 = 4
     /// The longest roll an entry may hold (about 116 hours at 120 beats per minute); longer
     /// claims are treated as corruption rather than allocated.
     public static let maximumSteps = 1 << 24

@@ -12,7 +12,8 @@ struct InfoCommand: ParsableCommand {
             With --json, prints one object with format, ticks_per_beat, n_tracks, tempos \
             ([tick, microseconds per beat]), time_signatures ([tick, numerator, denominator]) and \
             notes ([track, channel, pitch, on_tick, off_tick, velocity], sorted by on_tick, track, \
-            channel, pitch), plus duration, grid offset and roll statistics.
+            channel, pitch), plus duration, grid offset, 8th-note alignment (odd_step_onset_share, \
+            delay_steps) and roll statistics.
             """
     )
 
@@ -29,8 +30,9 @@ struct InfoCommand: ParsableCommand {
         let midi = try StandardMIDIFile(contentsOf: url)
         let options = conversion.options
         let roll = try PianoRoll(midi, options: options)
-        let offset = PianoRoll.gridOffset(of: midi, options: options)
-        let report = FileReport(name: url.lastPathComponent, midi: midi, roll: roll, gridOffset: offset)
+        let report = FileReport(name: url.lastPathComponent, midi: midi, roll: roll,
+                                gridOffset: PianoRoll.gridOffset(of: midi, options: options),
+                                alignment: PianoRoll.eighthNoteAlignment(of: midi, options: options))
         print(json ? try report.json() : report.table())
     }
 }
@@ -65,6 +67,7 @@ struct FileReport {
     var midi: StandardMIDIFile
     var roll: PianoRoll
     var gridOffset: PianoRoll.GridOffset
+    var alignment: PianoRoll.EighthNoteAlignment
 
     private var notes: [MIDINote] { midi.notes }
 
@@ -109,6 +112,8 @@ struct FileReport {
         lines.append("  duration            \(format(durationBeats, 2)) beats, \(format(durationSeconds, 2)) s")
         lines.append("  grid offset         \(gridOffset.ticks) ticks (\(format(gridOffset.steps, 3)) step); "
             + "\(format(100 * gridOffset.onGridShare, 1))% of onsets within \(PianoRoll.GridOffset.onGridTolerance) step")
+        lines.append("  8th-note grid       \(format(100 * alignment.oddShare, 1))% of onsets on odd steps; "
+            + (alignment.delaySteps == 0 ? "kept in place" : "music moved \(alignment.delaySteps) step\(alignment.delaySteps == 1 ? "" : "s") later"))
         lines.append("  piano roll          \(statistics.steps) steps × 128 pitches, \(statistics.noteCount) notes, "
             + "\(roll.velocityBins) velocity bins")
         if let range = statistics.pitchRange {
@@ -133,6 +138,8 @@ struct FileReport {
             "duration_seconds": durationSeconds,
             "grid_offset_ticks": gridOffset.ticks,
             "on_grid_share": gridOffset.onGridShare,
+            "odd_step_onset_share": alignment.oddShare,
+            "delay_steps": alignment.delaySteps,
         ]
         var rollObject: [String: Any] = [
             "steps": statistics.steps,

@@ -194,11 +194,41 @@ struct ConversionRuleTests {
         #expect(roll.notes.map(\.step) == (0..<40).map { 2 * $0 })
         #expect(roll.notes.allSatisfy { $0.length == 2 })
         // An offset past half a step is taken as a negative one: a grid at 100 ticks is the
-        // grid at −20 ticks, so those onsets land on odd steps.
+        // grid at −20 ticks, so those onsets land on odd steps — and then, being all on odd
+        // steps, move three steps later onto the 8th-note grid (docs/ROLL-RULES.md, rule 6).
         let late = (0..<40).map { TestNote(pitch: 60, on: 100 + 240 * $0, off: 100 + 240 * $0 + 120) }
         let lateRoll = try PianoRoll(midiFile(notes: late))
         #expect(PianoRoll.gridOffset(of: midiFile(notes: late)).ticks == -20)
-        #expect(lateRoll.notes.map(\.step) == (0..<40).map { 2 * $0 + 1 })
+        #expect(lateRoll.notes.map(\.step) == (0..<40).map { 2 * $0 + 1 + 3 })
+    }
+
+    @Test("music on the odd steps moves later onto the 8th-note grid; bar lines and tempo stay")
+    func eighthNoteAlignment() throws {
+        // 24 onsets: 16 a step before a beat (step 4k + 3), 8 a step after one (4k + 1).
+        let beforeBeats = (0..<16).map { TestNote(pitch: 60, on: 120 * (4 * $0 + 3), off: 120 * (4 * $0 + 3) + 100) }
+        let afterBeats = (0..<8).map { TestNote(pitch: 64, on: 120 * (4 * $0 + 1), off: 120 * (4 * $0 + 1) + 100) }
+        let file = midiFile(events(beforeBeats + afterBeats)
+            + [MIDIEvent(tick: 960, message: .meta(.tempo(microsecondsPerBeat: 400_000))),
+               MIDIEvent(tick: 1920, message: .meta(.timeSignature(numerator: 3, denominator: 4, clocksPerClick: 24, thirtySecondNotesPerBeat: 8)))])
+        let alignment = PianoRoll.eighthNoteAlignment(of: file)
+        #expect(alignment.onsetCount == 24 && alignment.oddOnsetCount == 24 && alignment.delaySteps == 1)
+        let roll = try PianoRoll(file)
+        #expect(roll.notes.filter { $0.pitch == 60 }.map(\.step) == (0..<16).map { 4 * $0 + 4 })
+        #expect(roll.notes.filter { $0.pitch == 64 }.map(\.step) == (0..<8).map { 4 * $0 + 2 })
+        #expect(roll.tempoMap.map(\.step) == [0, 8])
+        #expect(roll.timeSignatures.map(\.step) == [0, 16])
+        #expect(roll.steps == 4 * 15 + 3 + 1 + 1)
+
+        // Mostly after the beats (or as many on each side): three steps later.
+        let mostlyAfter = (0..<20).map { 4 * $0 + 1 } + (0..<10).map { 4 * $0 + 3 }
+        #expect(PianoRoll.EighthNoteAlignment(onsetSteps: mostlyAfter).delaySteps == 3)
+        #expect(PianoRoll.EighthNoteAlignment(onsetSteps: (0..<20).map { 2 * $0 + 1 }).delaySteps == 3)
+        // Music on the even steps, music with no clear 8th-note grid (exactly 60 % odd) and a
+        // sketch of fewer than 16 onsets stay where they are.
+        #expect(PianoRoll.EighthNoteAlignment(onsetSteps: (0..<40).map { 2 * $0 }).delaySteps == 0)
+        #expect(PianoRoll.EighthNoteAlignment(onsetSteps: (0..<30).map { 2 * $0 + 1 } + (0..<20).map { 2 * $0 }).delaySteps == 0)
+        #expect(PianoRoll.EighthNoteAlignment(onsetSteps: (0..<15).map { 2 * $0 + 1 }).delaySteps == 0)
+        #expect(PianoRoll.EighthNoteAlignment(onsetSteps: []).oddShare == 0)
     }
 
     @Test("a file whose last event lies absurdly late is rejected, not allocated")
