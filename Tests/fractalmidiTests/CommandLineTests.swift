@@ -52,6 +52,18 @@ struct CommandLineTests {
         }
     }
 
+    @Test("info says when a file's music moves onto the 8th-note grid")
+    func infoEighthNoteGrid() throws {
+        guard SharedData.shouldRun else { return }
+        // POP909 song 009 sits a 16th off its beat grid; song 002 does not.
+        let moved = try tool.run(["info", SharedData.url("pop909/009.mid").path])
+        #expect(moved.standardOutput.contains("of onsets on odd steps; music moved 1 step later"), "\(moved.standardOutput)")
+        let kept = try tool.run(["info", SharedData.url("pop909/002.mid").path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(kept.standardOutput.utf8)) as? [String: Any])
+        #expect(object["delay_steps"] as? Int == 0)
+        #expect((object["odd_step_onset_share"] as? Double).map { $0 < 0.6 } == true)
+    }
+
     @Test("roll writes a PNG and the quantised MIDI, which reads back to the same roll")
     func rollWritesPictureAndMIDI() throws {
         guard SharedData.shouldRun else { return }
