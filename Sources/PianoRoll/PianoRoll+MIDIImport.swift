@@ -38,12 +38,13 @@ extension PianoRoll {
         }
         let grid = GridOffset.estimate(onsetTicks: notes.lazy.map(\.onTick), ticksPerBeat: ticksPerBeat)
 
-        let delay = EighthNoteAlignment(onsetSteps: notes.lazy.map { grid.nearestStep(toTick: $0.onTick) }).delaySteps
+        let roundedOnsets = notes.map { grid.nearestStep(toTick: $0.onTick) }
+        let delay = EighthNoteAlignment(onsetSteps: roundedOnsets).delaySteps
         var steps = grid.nearestStep(toTick: endTick) + delay
         var gridNotes: [GridNote] = []
         gridNotes.reserveCapacity(notes.count)
-        for note in notes {
-            let onStep = grid.nearestStep(toTick: note.onTick) + delay
+        for (note, roundedOnset) in zip(notes, roundedOnsets) {
+            let onStep = roundedOnset + delay
             let endStep = max(grid.nearestStep(toTick: note.offTick) + delay, onStep + 1)
             steps = max(steps, endStep)
             gridNotes.append(GridNote(pitch: note.pitch, onStep: onStep, endStep: endStep, velocity: note.velocity))
