@@ -7,16 +7,24 @@ extension PianoRoll {
         public var includeDrums: Bool
         /// Whether the sustain pedal (CC64 ≥ 64 is down) holds notes until it is released.
         public var applySustainPedal: Bool
+        /// Whether music whose 8th-note grid lies on the odd steps moves onto the even ones
+        /// (``EighthNoteAlignment``), as the model is trained to see it. `continue` and
+        /// `inpaint` read their input without it, so that its notes stay where the file puts
+        /// them, and let the generation move the piece while the model draws it.
+        public var alignsEighthNoteGrid: Bool
 
-        /// The default conversion: 32 velocity bins, no drums, sustain pedal applied.
+        /// The default conversion: 32 velocity bins, no drums, sustain pedal applied, the
+        /// 8th-note grid aligned.
         public init(
             velocityBins: Int = VelocityBins.defaultCount,
             includeDrums: Bool = false,
-            applySustainPedal: Bool = true
+            applySustainPedal: Bool = true,
+            alignsEighthNoteGrid: Bool = true
         ) {
             self.velocityBins = velocityBins
             self.includeDrums = includeDrums
             self.applySustainPedal = applySustainPedal
+            self.alignsEighthNoteGrid = alignsEighthNoteGrid
         }
 
         /// The General MIDI drum channel (channel 10), as a 0-based index.

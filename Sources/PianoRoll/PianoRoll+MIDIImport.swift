@@ -16,7 +16,8 @@ extension PianoRoll {
     /// 3. The grid offset is estimated from the onsets; onsets and ends are rounded to the
     ///    nearest step of the shifted grid (halves up, never before step 0). Music whose
     ///    8th-note grid lies on the odd steps moves later by one or three steps (see
-    ///    ``EighthNoteAlignment``); the tempo map and time signatures stay where they are.
+    ///    ``EighthNoteAlignment``; unless ``ConversionOptions/alignsEighthNoteGrid`` is off);
+    ///    the tempo map and time signatures stay where they are.
     /// 4. Every note lasts at least one step.
     /// 5. Notes of one pitch struck at the same step become one note: the loudest velocity and
     ///    the latest end.
@@ -39,7 +40,7 @@ extension PianoRoll {
         let grid = GridOffset.estimate(onsetTicks: notes.lazy.map(\.onTick), ticksPerBeat: ticksPerBeat)
 
         let roundedOnsets = notes.map { grid.nearestStep(toTick: $0.onTick) }
-        let delay = EighthNoteAlignment(onsetSteps: roundedOnsets).delaySteps
+        let delay = options.alignsEighthNoteGrid ? EighthNoteAlignment(onsetSteps: roundedOnsets).delaySteps : 0
         var steps = grid.nearestStep(toTick: endTick) + delay
         var gridNotes: [GridNote] = []
         gridNotes.reserveCapacity(notes.count)

@@ -11,7 +11,7 @@ import PianoRoll
 /// | 4 | 4 | format version (``formatVersion``) |
 /// | 8 | 8 | FNV-1a hash of the MIDI file's bytes |
 /// | 16 | 2 | velocity bins |
-/// | 18 | 2 | flags: bit 0 drums kept, bit 1 sustain pedal applied |
+/// | 18 | 2 | flags: bit 0 drums kept, bit 1 sustain pedal applied, bit 2 8th-note grid aligned |
 /// | 20 | 4 | steps |
 /// | 24 | 4 | tempo changes *t* |
 /// | 28 | 4 | time signatures *s* |
@@ -199,7 +199,7 @@ public enum CacheEntry {
     }
 
     private static func flags(of options: PianoRoll.ConversionOptions) -> UInt16 {
-        (options.includeDrums ? 1 : 0) | (options.applySustainPedal ? 2 : 0)
+        (options.includeDrums ? 1 : 0) | (options.applySustainPedal ? 2 : 0) | (options.alignsEighthNoteGrid ? 4 : 0)
     }
 
     private static func append<Number: FixedWidthInteger>(_ number: Number, to bytes: inout [UInt8]) {

@@ -74,7 +74,7 @@ public final class RollCache: @unchecked Sendable {
     public func entryURL(contentHash: UInt64) -> URL {
         let hex = String(contentHash, radix: 16)
         let name = String(repeating: "0", count: 16 - hex.count) + hex
-            + "-b\(options.velocityBins)-d\(options.includeDrums ? 1 : 0)-p\(options.applySustainPedal ? 1 : 0).roll"
+            + "-b\(options.velocityBins)-d\(options.includeDrums ? 1 : 0)-p\(options.applySustainPedal ? 1 : 0)-a\(options.alignsEighthNoteGrid ? 1 : 0).roll"
         return directory.appendingPathComponent(name)
     }
 

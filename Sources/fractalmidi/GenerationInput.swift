@@ -3,9 +3,12 @@ import PianoRoll
 
 /// The MIDI file `continue` and `inpaint` start from, read as a piano roll.
 enum GenerationInput {
-    /// The roll of the MIDI file at `path`, with `velocityBins` bins.
+    /// The roll of the MIDI file at `path`, with `velocityBins` bins, on the file's own grid:
+    /// its notes stay where the file puts them even when they sit a 16th off the beat
+    /// (``GenerationJob/modelDelaySteps`` moves the piece for the model instead).
     static func roll(_ path: String, velocityBins: Int = PianoRoll.VelocityBins.defaultCount) throws(PianoRollError) -> PianoRoll {
-        try PianoRoll(contentsOf: URL(fileURLWithPath: path), options: PianoRoll.ConversionOptions(velocityBins: velocityBins))
+        try PianoRoll(contentsOf: URL(fileURLWithPath: path),
+                      options: PianoRoll.ConversionOptions(velocityBins: velocityBins, alignsEighthNoteGrid: false))
     }
 
     /// The output name stem for `path` with `suffix`: `song.mid` → `song-continued`.

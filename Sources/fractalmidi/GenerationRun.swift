@@ -17,6 +17,51 @@ struct GenerationJob {
     var known: [Bool]
     /// Regions outlined in the PNG (the inpainted ones).
     var outlinedRegions: [PianoRollRenderer.Region] = []
+
+    /// How many steps later the model draws the piece: when the known notes sit a 16th off
+    /// the beat, their 8th-note grid moves onto the even steps, as the model saw its training
+    /// music (roll rule 6, ``PianoRoll/EighthNoteAlignment``, counted on the known onsets); 0
+    /// when few or no notes are known. The outputs are moved back, so kept notes stay where
+    /// the input has them and new ones share their grid.
+    var modelDelaySteps: Int {
+        let steps = piece.steps
+        let onsets = piece.codes.indices.lazy
+            .filter { known[$0] && piece.codes[$0] >= PianoRoll.Cell.firstOnsetCode }
+            .map { $0 % steps }
+        return PianoRoll.EighthNoteAlignment(onsetSteps: onsets).delaySteps
+    }
+}
+
+/// Rolls (pitch-major, `steps` steps per pitch) moved `delay` steps later for the model, and
+/// moved back.
+struct RollDelay {
+    /// Steps per pitch of the rolls before the move.
+    let steps: Int
+    /// Steps the rolls move later.
+    let delay: Int
+
+    /// `values` with `padding` in the `delay` steps that now open each pitch row.
+    func later<Value>(_ values: [Value], padding: Value) -> [Value] {
+        guard delay > 0 else { return values }
+        var result: [Value] = []
+        result.reserveCapacity(values.count / steps * (steps + delay))
+        for row in stride(from: 0, to: values.count, by: steps) {
+            result += repeatElement(padding, count: delay)
+            result += values[row..<(row + steps)]
+        }
+        return result
+    }
+
+    /// Moved rolls (`steps + delay` steps per pitch) with their first `delay` steps dropped.
+    func back<Value>(_ values: [Value]) -> [Value] {
+        guard delay > 0 else { return values }
+        var result: [Value] = []
+        result.reserveCapacity(values.count / (steps + delay) * steps)
+        for row in stride(from: 0, to: values.count, by: steps + delay) {
+            result += values[(row + delay)..<(row + delay + steps)]
+        }
+        return result
+    }
 }
 
 /// Runs a ``GenerationJob`` with a model: samples the unknown cells window by window (pieces
@@ -54,10 +99,17 @@ struct GenerationRun {
         -> (pieces: [PianoRoll], frames: [[[UInt8]]]) {
         let piece = job.piece, count = arguments.count
         let width = model.model.width
-        let unknownSteps = Self.unknownSteps(job.known, steps: piece.steps)
+        let delay = RollDelay(steps: piece.steps, delay: job.modelDelaySteps)
+        if delay.delay > 0 {
+            print("8th-note grid: the input's notes sit a 16th off its beats; the model draws the piece \(delay.delay) "
+                  + "step\(delay.delay == 1 ? "" : "s") later, and the output keeps the input's timing")
+        }
+        let cells = delay.later(piece.codes, padding: PianoRoll.Cell.silentCode)
+        let known = delay.later(job.known, padding: true)
+        let unknownSteps = Self.unknownSteps(known, steps: piece.steps + delay.delay)
         let plan: LongPiecePlan
         do {
-            plan = try LongPiecePlan(pieceSteps: piece.steps, width: width, overlap: width / 2, unknownSteps: unknownSteps)
+            plan = try LongPiecePlan(pieceSteps: piece.steps + delay.delay, width: width, overlap: width / 2, unknownSteps: unknownSteps)
         } catch {
             throw .invalidInput(error.description)
         }
@@ -69,10 +121,10 @@ struct GenerationRun {
         do throws(SamplingError) {
             pieces = try LongPieceGeneration.run(
                 plan: plan,
-                cells: Array(repeating: piece.codes, count: count),
-                known: Array(repeating: job.known, count: count),
+                cells: Array(repeating: cells, count: count),
+                known: Array(repeating: known, count: count),
                 onFrame: arguments.noAnimation ? nil : { rolls in
-                    for (index, roll) in rolls.enumerated() { frames[index].append(roll) }
+                    for (index, roll) in rolls.enumerated() { frames[index].append(delay.back(roll)) }
                 },
                 sampleWindow: { input, frame throws(SamplingError) in
                     var windowSettings = settings
@@ -97,7 +149,8 @@ struct GenerationRun {
         let dynamics = PieceDynamicsChoice(job: job, model: model, styleClass: Int(labels.first ?? 0), seed: settings.seed)
         if let note = dynamics.note { print(note) }
         var rolls: [PianoRoll] = []
-        for (index, var codes) in pieces.enumerated() {
+        for (index, drawn) in pieces.enumerated() {
+            var codes = delay.back(drawn)
             dynamics.impose(onPiece: index, codes: &codes, known: job.known, velocityBins: piece.binning)
             do {
                 rolls.append(try PianoRoll(steps: piece.steps, velocityBins: piece.velocityBins, codes: codes,

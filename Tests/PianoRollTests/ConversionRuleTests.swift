@@ -218,6 +218,13 @@ struct ConversionRuleTests {
         #expect(roll.tempoMap.map(\.step) == [0, 8])
         #expect(roll.timeSignatures.map(\.step) == [0, 16])
         #expect(roll.steps == 4 * 15 + 3 + 1 + 1)
+        // Without the alignment (how `continue` and `inpaint` read their input), the music
+        // stays on the steps the file puts it.
+        let asWritten = try PianoRoll(file, options: PianoRoll.ConversionOptions(alignsEighthNoteGrid: false))
+        #expect(asWritten.notes.filter { $0.pitch == 60 }.map(\.step) == (0..<16).map { 4 * $0 + 3 })
+        #expect(asWritten.notes.filter { $0.pitch == 64 }.map(\.step) == (0..<8).map { 4 * $0 + 1 })
+        #expect(asWritten.tempoMap == roll.tempoMap && asWritten.timeSignatures == roll.timeSignatures)
+        #expect(asWritten.steps == roll.steps - 1)
 
         // Mostly after the beats (or as many on each side): three steps later.
         let mostlyAfter = (0..<20).map { 4 * $0 + 1 } + (0..<10).map { 4 * $0 + 3 }

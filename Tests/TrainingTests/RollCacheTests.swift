@@ -119,6 +119,8 @@ import Training
         #expect(CacheEntry.decode(data, contentHash: 99, options: options) == .success(roll))
         #expect(CacheEntry.decode(data, contentHash: 98, options: options) == .failure(.settingsMismatch))
         #expect(CacheEntry.decode(data, contentHash: 99, options: PianoRoll.ConversionOptions()) == .failure(.settingsMismatch))
+        let unaligned = PianoRoll.ConversionOptions(applySustainPedal: false, alignsEighthNoteGrid: false)
+        #expect(CacheEntry.decode(data, contentHash: 99, options: unaligned) == .failure(.settingsMismatch))
     }
 
     @Test func entriesRoundTripAnyCells() throws {

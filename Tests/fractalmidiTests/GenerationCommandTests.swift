@@ -80,12 +80,31 @@ struct GenerationCommandTests {
         return result
     }
 
-    func writeInput(bars: Int) throws -> (url: URL, roll: PianoRoll) {
+    /// The hand-made piece of `bars` bars written as `input.mid`, a 16th after its beats when
+    /// `sixteenthLate` (every onset on an odd step, as half of POP909 sits), and its roll as the
+    /// file has it (not moved onto the 8th-note grid).
+    func writeInput(bars: Int, sixteenthLate: Bool = false) throws -> (url: URL, roll: PianoRoll) {
         let url = folder.url.appendingPathComponent("input.mid")
-        let roll = try handMadePiece(bars: bars)
+        var roll = try handMadePiece(bars: bars)
+        if sixteenthLate {
+            var late = try PianoRoll(steps: roll.steps + 1, tempoMap: roll.tempoMap, timeSignatures: roll.timeSignatures)
+            for pitch in 0..<128 {
+                for step in 0..<roll.steps { late[pitch: pitch, step: step + 1] = roll[pitch: pitch, step: step] }
+            }
+            roll = late
+        }
         try roll.writeMIDI(to: url)
-        return (url, try PianoRoll(contentsOf: url))
+        return (url, try PianoRoll(contentsOf: url, options: PianoRoll.ConversionOptions(alignsEighthNoteGrid: false)))
     }
+
+    /// The roll of an output MIDI file as the file has it.
+    func outputRoll(_ name: String) throws -> PianoRoll {
+        try PianoRoll(contentsOf: folder.url.appendingPathComponent(name), options: PianoRoll.ConversionOptions(alignsEighthNoteGrid: false))
+    }
+
+    /// What `continue` and `inpaint` print when the model draws the input moved onto its grid.
+    static let eighthNoteGridLine = "8th-note grid: the input's notes sit a 16th off its beats; the model draws the piece 3 steps later, "
+        + "and the output keeps the input's timing\n"
 
     @Test("generate writes MIDI, PNG and GIF that independent decoders read; the same seed writes the same music")
     func generateWritesReproducibleOutputs() throws {
@@ -141,14 +160,16 @@ struct GenerationCommandTests {
         #expect(roll.timeSignatures.first.map { [$0.numerator, $0.denominator] } == [4, 4])
     }
 
-    @Test("continue keeps the input cell for cell and appends bars of its time signature")
-    func continueKeepsInput() throws {
+    @Test("continue keeps the input cell for cell (also one a 16th off its beats) and appends bars of its time signature",
+          arguments: [false, true])
+    func continueKeepsInput(sixteenthLate: Bool) throws {
         defer { folder.remove() }
-        let input = try writeInput(bars: 3)
+        let input = try writeInput(bars: 4, sixteenthLate: sixteenthLate)
         let result = try run(["continue", input.url.path, "--bars", "2", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2",
                               "--seed", "5", "-o", folder.url.path])
         #expect(result.standardOutput.hasPrefix("appending 2 bars of the input's 3/4 (6 beats)\n"))
-        let output = try PianoRoll(contentsOf: folder.url.appendingPathComponent("input-continued-1.mid"))
+        #expect(result.standardOutput.contains(Self.eighthNoteGridLine) == sixteenthLate, "\(result.standardOutput)")
+        let output = try outputRoll("input-continued-1.mid")
         #expect(output.steps == input.roll.steps + 2 * 12)
         #expect(output.cropped(steps: 0..<input.roll.steps).codes == input.roll.codes)
         #expect(output.tempoMap == input.roll.tempoMap)
@@ -201,16 +222,19 @@ struct GenerationCommandTests {
         #expect(old.standardOutput.contains("dynamics: this model's checkpoint has no dynamics table (written by an older fractalmidi); velocities are as drawn"))
     }
 
-    @Test("inpaint regenerates only the regions: every cell outside them is the input's", arguments: [
-        ["--region", "2-3"],
-        ["--region", "2.5-3:C4-C5", "--region", "5:2-5:3"],
-    ])
-    func inpaintKeepsEverythingElse(regions: [String]) throws {
+    @Test("inpaint regenerates only the regions: every cell outside them is the input's (also in one a 16th off its beats)",
+          arguments: [
+            (["--region", "2-3"], false),
+            (["--region", "2.5-3:C4-C5", "--region", "5:2-5:3"], false),
+            (["--region", "2.5-3:C4-C5", "--region", "5:2-5:3"], true),
+          ])
+    func inpaintKeepsEverythingElse(regions: [String], sixteenthLate: Bool) throws {
         defer { folder.remove() }
-        let input = try writeInput(bars: 6)
-        _ = try run(["inpaint", input.url.path, "--model", TinyCheckpoint.run.path, "--iters", "2,2,2", "--seed", "9",
-                     "-o", folder.url.path] + regions)
-        let output = try PianoRoll(contentsOf: folder.url.appendingPathComponent("input-inpainted-1.mid"))
+        let input = try writeInput(bars: 6, sixteenthLate: sixteenthLate)
+        let result = try run(["inpaint", input.url.path, "--model", TinyCheckpoint.run.path, "--iters", "2,2,2", "--seed", "9",
+                              "-o", folder.url.path] + regions)
+        #expect(result.standardOutput.contains(Self.eighthNoteGridLine) == sixteenthLate, "\(result.standardOutput)")
+        let output = try outputRoll("input-inpainted-1.mid")
         #expect(output.steps == input.roll.steps)
         let grid = RegionBarGridForTests(input.roll)
         let resolved = try stride(from: 1, to: regions.count, by: 2).map { try grid.resolve(regions[$0]) }
