@@ -59,6 +59,16 @@ public enum ScanOrder: String, Sendable, Equatable, CaseIterable {
     case columnMajor = "column_major"
 }
 
+/// The order in which a MAR level draws the patches it has masked, one group per step.
+public enum PatchOrder: String, Sendable, Equatable, CaseIterable {
+    /// A fresh random order per item, as the level was trained.
+    case random
+    /// Earlier time columns first; the patches of one column (its pitch bands) in random
+    /// order. Each step's patches then see the music before them already drawn, and fewer
+    /// notes break off at the patch borders.
+    case time
+}
+
 /// How classifier-free guidance strength moves during sampling.
 public enum GuidanceSchedule: String, Sendable, Equatable, CaseIterable {
     /// `cfg` throughout.
@@ -227,6 +237,9 @@ public struct SamplingConfig: Sendable, Equatable {
     /// Whether a second pass draws again the cells beside level 0's patch borders in time
     /// (`redraw_seams`), where notes otherwise break off; it costs about a sixth more time.
     public var redrawSeams: Bool = true
+    /// The order each MAR level draws its patches in, top first (`patch_order`), one entry
+    /// per MAR level like `num_iter_list`.
+    public var patchOrder: [PatchOrder] = [.random, .random, .random]
 
     /// The default sampling knobs.
     public init() {}

@@ -230,6 +230,21 @@ struct ConfigReader {
         try value("sampling.filter_threshold", into: &config.sampling.filterThreshold)
         try value("sampling.off_scale_weight", into: &config.sampling.offScaleWeight)
         try value("sampling.redraw_seams", into: &config.sampling.redrawSeams)
+        let marLevels = config.model.generatorTypes.filter { $0 == .mar }.count
+        config.sampling.patchOrder = Array(repeating: .random, count: marLevels)
+        if let node = take("sampling.patch_order") {
+            guard let sequence = node.sequence else {
+                throw error("sampling.patch_order", "sampling.patch_order \(render(node)) is not a list; write random or time per MAR level, e.g. \(PatchOrder.example(marLevels))")
+            }
+            var orders: [PatchOrder] = []
+            for (index, item) in sequence.enumerated() {
+                guard let text = String.decode(item), let order = PatchOrder(rawValue: text) else {
+                    throw error("sampling.patch_order", "sampling.patch_order[\(index)] \(render(item)) is not a patch order; use random or time")
+                }
+                orders.append(order)
+            }
+            config.sampling.patchOrder = orders
+        }
     }
 
     // MARK: - Reading single keys
@@ -354,6 +369,14 @@ func editDistance(_ a: String, _ b: String) -> Int {
         swap(&previous, &current)
     }
     return previous[b.count]
+}
+
+extension PatchOrder {
+    /// A `patch_order` list for `levels` MAR levels as YAML, for messages: the top level
+    /// random and the levels below it in time order.
+    static func example(_ levels: Int) -> String {
+        "[" + (0..<max(levels, 1)).map { $0 == 0 ? "random" : "time" }.joined(separator: ", ") + "]"
+    }
 }
 
 extension SamplingConfig {

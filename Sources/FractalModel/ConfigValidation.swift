@@ -184,6 +184,8 @@ private struct RuleChecker {
             try require(iterations >= 1 && iterations <= tokens, "sampling.num_iter_list",
                         "sampling.num_iter_list[\(entry)] \(iterations) (level \(level)) must be between 1 and the level's \(tokens) patches; use at most \(tokens)")
         }
+        try require(sampling.patchOrder.count == marLevels.count, "sampling.patch_order",
+                    "sampling.patch_order [\(sampling.patchOrder.map(\.rawValue).joined(separator: ", "))] has \(sampling.patchOrder.count) entries for \(marLevels.count) MAR levels; give one per MAR level, e.g. \(PatchOrder.example(marLevels.count))")
         try require(sampling.cfg >= 0, "sampling.cfg", "sampling.cfg \(sampling.cfg) must be at least 0 (1 = no guidance)")
         try require(sampling.temperature > 0, "sampling.temperature",
                     "sampling.temperature \(sampling.temperature) must be above 0; use 1.0")

@@ -52,6 +52,18 @@ public struct LevelGeometry: Sendable, Equatable {
         ]
     }
 
+    /// `order` rearranged for a MAR level that draws from the end of its order: later time
+    /// columns first in the array, so that earlier columns are drawn first; tokens of one
+    /// column keep their relative order.
+    public func drawingEarlierColumnsFirst(_ order: [Int]) -> [Int] {
+        order.enumerated()
+            .sorted { a, b in
+                let columnA = a.element % gridCols, columnB = b.element % gridCols
+                return columnA != columnB ? columnA > columnB : a.offset < b.offset
+            }
+            .map(\.element)
+    }
+
     /// The tokens in the order an AR level visits them: `scanOrder[j]` is the token at scan
     /// position `j`. Row-major goes along time within a pitch band, then the next band;
     /// column-major goes across pitch bands within a time column, then the next column.

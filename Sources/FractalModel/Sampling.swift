@@ -36,6 +36,11 @@ public struct SamplingSettings: Sendable, Equatable {
     /// about a sixth more time, and needs level-0 patches of a multiple of 8 steps (half a
     /// patch must be whole beats).
     public var redrawsSeams: Bool
+    /// The order each MAR level draws its patches in, top first, one entry per MAR level;
+    /// empty draws every level in random order, as the model was trained. Time order at the
+    /// levels below the top (`[random, time, time]`) makes notes break off at the patch
+    /// borders less often.
+    public var patchOrders: [PatchOrder] = []
 
     /// Settings with the given values.
     public init(numIterList: [Int], cfg: Double = 1, cfgSchedule: GuidanceSchedule = .constant,
@@ -57,6 +62,7 @@ public struct SamplingSettings: Sendable, Equatable {
                   temperature: config.temperature, topP: config.topP, filterThreshold: config.filterThreshold,
                   redrawsSeams: config.redrawSeams, seed: seed)
         offScaleWeight = config.offScaleWeight
+        patchOrders = config.patchOrder
     }
 
     /// The unnormalised probabilities a head draw uses for `logits`: softmax(logits /
@@ -81,6 +87,11 @@ public struct SamplingSettings: Sendable, Equatable {
         }
         for index in ranked[cut...] { weights[index] = 0 }
         return weights
+    }
+
+    /// The order MAR level `marIndex` (counting MAR levels only, top first) draws in.
+    func patchOrder(ofMARLevel marIndex: Int) -> PatchOrder {
+        patchOrders.isEmpty ? .random : patchOrders[marIndex]
     }
 
     /// Whether sampling runs the null branch beside the conditional one.
@@ -183,6 +194,9 @@ extension FractalGenerativeModel {
         guard settings.numIterList.count >= marLevels, settings.numIterList.allSatisfy({ $0 >= 1 }) else {
             throw SamplingError("num_iter_list \(settings.numIterList) needs \(marLevels) entries of at least 1, one per MAR level")
         }
+        guard settings.patchOrders.isEmpty || settings.patchOrders.count == marLevels else {
+            throw SamplingError("patch_order [\(settings.patchOrders.map(\.rawValue).joined(separator: ", "))] needs \(marLevels) entries, one per MAR level; give one random or time per level, or none for random order everywhere")
+        }
         guard settings.temperature > 0, settings.temperature.isFinite else {
             throw SamplingError("temperature \(settings.temperature) must be a positive number; use e.g. 1.0")
         }
@@ -280,12 +294,14 @@ extension FractalGenerativeModel {
         let marIndex = config.generatorTypes.prefix(level.level).filter { $0 == .mar }.count
         let steps = run.settings.numIterList[marIndex]
         // Patches whose cells are all known are never masked; the rest start masked, in a
-        // fresh random order per item. The masked set is always a prefix of the order.
+        // fresh random order per item. The masked set is always a prefix of the order, so the
+        // end of the order is drawn first.
+        let patchOrder = run.settings.patchOrder(ofMARLevel: marIndex)
         var orders: [[Int]] = []
         for item in 0..<items {
             var order = (0..<tokens).filter { !geometry.isPatchFull(canvas.known, item: item, token: $0) }
             order.shuffle(using: &run.rng)
-            orders.append(order)
+            orders.append(patchOrder == .time ? geometry.drawingEarlierColumnsFirst(order) : order)
         }
         var maskedCounts = orders.map(\.count)
         for step in 0..<steps {

@@ -149,6 +149,7 @@ extension FractalConfig {
             ("sampling.filter_threshold", .double(sampling.filterThreshold)),
             ("sampling.off_scale_weight", .double(sampling.offScaleWeight)),
             ("sampling.redraw_seams", .bool(sampling.redrawSeams)),
+            ("sampling.patch_order", .words(sampling.patchOrder.map(\.rawValue))),
             ("seed", .int(seed)),
         ]
         return entries

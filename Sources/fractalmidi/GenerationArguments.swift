@@ -33,6 +33,9 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "MAR iterations per MAR level, top first, e.g. 64,16,16 (default: the config's sampling.num_iter_list).")
     var iters: String?
 
+    @Option(name: .customLong("patch-order"), help: "The order each MAR level draws its patches in, top first: random or time (earlier steps first), e.g. random,time,time (default: the config's sampling.patch_order).")
+    var patchOrder: String?
+
     @Option(help: "The random seed; the same seed and settings give the same music (default: a random seed, printed).")
     var seed: UInt64?
 
@@ -74,6 +77,7 @@ struct GenerationArguments: ParsableArguments {
             throw ValidationError("--bpm \(bpm) is outside 1…1000; use e.g. 120")
         }
         _ = try iterationList()
+        _ = try patchOrders()
     }
 
     /// `--iters` as numbers, or nil when not given.
@@ -85,6 +89,17 @@ struct GenerationArguments: ParsableArguments {
             throw ValidationError("--iters '\(iters)' is not a list of positive whole numbers; write e.g. 64,16,16")
         }
         return numbers.compactMap { $0 }
+    }
+
+    /// `--patch-order` as orders, or nil when not given.
+    func patchOrders() throws -> [PatchOrder]? {
+        guard let patchOrder else { return nil }
+        let orders = patchOrder.split(separator: ",", omittingEmptySubsequences: false)
+            .map { PatchOrder(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        guard orders.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--patch-order '\(patchOrder)' is not a list of random and time; write e.g. random,time,time")
+        }
+        return orders.compactMap { $0 }
     }
 
     /// The sampling settings: these options over the model config's `sampling:` section.
@@ -100,6 +115,13 @@ struct GenerationArguments: ParsableArguments {
         if iters != nil, settings.numIterList.count != marLevels {
             throw .invalidInput("--iters '\(iters ?? "")' gives \(settings.numIterList.count) numbers but the model has "
                 + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one number per MAR level")
+        }
+        if let orders = try? patchOrders() {
+            guard orders.count == marLevels else {
+                throw .invalidInput("--patch-order '\(patchOrder ?? "")' gives \(orders.count) orders but the model has "
+                    + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one per MAR level")
+            }
+            settings.patchOrders = orders
         }
         _ = try model.styleClass(style)
         return settings

@@ -26,6 +26,7 @@ struct CheckpointConfigTests {
         config.training.weightDecay = 1e20
         config.model.generatorTypes = [.ar, .mar, .ar]
         config.sampling.numIterList = [16]
+        config.sampling.patchOrder = [.time]
         config.data.trainData = "songs/\"quoted\" \\ list.txt"
         config.data.cacheDir = "/tmp/cache: with colon"
         config.seed = 3
@@ -54,6 +55,16 @@ struct CheckpointConfigTests {
         #expect(String(decoding: json, as: UTF8.self) == "[true]")
         #expect(try JSONDecoder().decode([CheckpointConfigValue].self, from: json) == [.bool(true)])
         #expect(try JSONDecoder().decode([CheckpointConfigValue].self, from: Data("[1]".utf8)) == [.int(1)])
+    }
+
+    @Test("a checkpoint written before sampling.patch_order existed draws every level in random order")
+    func patchOrderAddedLater() throws {
+        var config = FractalConfig()
+        config.sampling.patchOrder = [.random, .time, .time]
+        let written = try FractalConfig(checkpointEntries: config.checkpointEntries, file: "state.json")
+        #expect(written.sampling.patchOrder == [.random, .time, .time])
+        let older = config.checkpointEntries.filter { $0.path != "sampling.patch_order" }
+        #expect(try FractalConfig(checkpointEntries: older, file: "state.json").sampling.patchOrder == [.random, .random, .random])
     }
 
     @Test("model keys and data.crop_length count as model keys; differences list mine, then theirs")

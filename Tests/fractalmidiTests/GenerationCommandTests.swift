@@ -130,6 +130,10 @@ struct GenerationCommandTests {
         _ = try run(["generate", "--model", TinyCheckpoint.run.path, "--iters", "2,2,2", "--seed", "12", "-o", other.path, "--no-animation"])
         #expect(try Data(contentsOf: other.appendingPathComponent("generated-1.mid"))
             != Data(contentsOf: first.appendingPathComponent("generated-1.mid")))
+        let timed = folder.url.appendingPathComponent("timed")
+        _ = try run(common + ["--patch-order", "time,time,time", "-o", timed.path, "--no-animation"])
+        #expect(try Data(contentsOf: timed.appendingPathComponent("generated-1.mid"))
+            != Data(contentsOf: first.appendingPathComponent("generated-1.mid")), "--patch-order changed nothing")
     }
 
     @Test("--no-redraw-seams skips the second pass: only the cells within 4 steps of a 16-step patch border differ")
@@ -278,6 +282,8 @@ struct GenerationCommandTests {
         (["generate", "--model", "MODEL", "--style", "jazz"], "--style jazz is not a style of this model; use one of its styles by class index (0 ..< 1)"),
         (["generate", "--model", "MODEL", "--iters", "4,4"], "gives 2 numbers but the model has 3 MAR levels"),
         (["generate", "--model", "MODEL", "--iters", "4,x,4"], "--iters '4,x,4' is not a list"),
+        (["generate", "--model", "MODEL", "--patch-order", "random,time"], "--patch-order 'random,time' gives 2 orders but the model has 3 MAR levels; give one per MAR level"),
+        (["generate", "--model", "MODEL", "--patch-order", "random,later,time"], "--patch-order 'random,later,time' is not a list of random and time; write e.g. random,time,time"),
         (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
         (["generate", "--model", "MODEL", "--top-p", "0"], "--top-p 0.0 is outside (0, 1]"),
         (["generate", "--model", "MODEL", "--top-p", "nan"], "--top-p nan is outside (0, 1]"),
