@@ -223,8 +223,14 @@ public struct SamplingConfig: Sendable, Equatable {
     public var cfg: Double = 1.0
     /// How guidance moves over level-0 progress (`cfg_schedule`).
     public var cfgSchedule: GuidanceSchedule = .constant
-    /// Divisor of the head's logits (`temperature`).
+    /// Divisor of the head's logits (`temperature`), except where a note sounds at the step
+    /// before (`hold_temperature`).
     public var temperature: Double = 1.0
+    /// Divisor of the head's state logits at a cell that follows a sounding note
+    /// (`hold_temperature`): whether the note goes on, ends or is struck again. 1 draws note
+    /// lengths as the model predicts them; raising `temperature` alone adds notes without
+    /// shortening them.
+    public var holdTemperature: Double = 1.0
     /// Nucleus sampling at the head (`top_p`): the most probable classes adding up to this
     /// are kept; 1 keeps every class.
     public var topP: Double = 1.0

@@ -226,6 +226,7 @@ struct ConfigReader {
         try value("sampling.cfg", into: &config.sampling.cfg)
         try choice("sampling.cfg_schedule", into: &config.sampling.cfgSchedule)
         try value("sampling.temperature", into: &config.sampling.temperature)
+        try value("sampling.hold_temperature", into: &config.sampling.holdTemperature)
         try value("sampling.top_p", into: &config.sampling.topP)
         try value("sampling.filter_threshold", into: &config.sampling.filterThreshold)
         try value("sampling.off_scale_weight", into: &config.sampling.offScaleWeight)

@@ -189,6 +189,8 @@ private struct RuleChecker {
         try require(sampling.cfg >= 0, "sampling.cfg", "sampling.cfg \(sampling.cfg) must be at least 0 (1 = no guidance)")
         try require(sampling.temperature > 0, "sampling.temperature",
                     "sampling.temperature \(sampling.temperature) must be above 0; use 1.0")
+        try require(sampling.holdTemperature > 0, "sampling.hold_temperature",
+                    "sampling.hold_temperature \(sampling.holdTemperature) must be above 0; use 1.0")
         try require(sampling.topP > 0 && sampling.topP <= 1, "sampling.top_p",
                     "sampling.top_p \(sampling.topP) is outside (0, 1]; use 1.0 to keep every class")
         try require(sampling.filterThreshold >= 0 && sampling.filterThreshold < 1, "sampling.filter_threshold",

@@ -11,8 +11,14 @@ public struct SamplingSettings: Sendable, Equatable {
     public var cfg: Double
     /// Constant `cfg`, or a linear ramp from 1 to `cfg` over level-0 progress.
     public var cfgSchedule: GuidanceSchedule
-    /// Divisor of the head's logits (lower is more conservative).
+    /// Divisor of the head's logits (lower is more conservative), except for the state of a
+    /// cell that follows a sounding note (`holdTemperature`).
     public var temperature: Double
+    /// Divisor of the head's state logits at a cell whose previous step holds a decided,
+    /// sounding note: the choice between holding the note, ending it and striking it again.
+    /// 1 keeps the note lengths the model predicts, so that a `temperature` above 1 adds
+    /// notes without cutting them short.
+    public var holdTemperature: Double = 1
     /// Nucleus sampling at the head: each draw keeps the most probable classes whose
     /// probabilities (after `temperature`) add up to at least this, and renormalises; 1
     /// keeps every class. Just below 1 (0.98 for the bundled model) it removes the rare
@@ -62,15 +68,17 @@ public struct SamplingSettings: Sendable, Equatable {
                   temperature: config.temperature, topP: config.topP, filterThreshold: config.filterThreshold,
                   redrawsSeams: config.redrawSeams, seed: seed)
         offScaleWeight = config.offScaleWeight
+        holdTemperature = config.holdTemperature
         patchOrders = config.patchOrder
     }
 
-    /// The unnormalised probabilities a head draw uses for `logits`: softmax(logits /
-    /// temperature) with every class outside the nucleus set to 0. The nucleus is the fewest
-    /// most probable classes (ties in index order) whose probabilities add up to at least
-    /// `topP`.
-    public func drawWeights(_ logits: [Float]) -> [Double] {
-        let scale = 1 / temperature
+    /// The unnormalised probabilities a head draw uses for `logits`: softmax(logits / t) with
+    /// every class outside the nucleus set to 0, where t is `holdTemperature` for the state
+    /// of a cell that `followsSoundingNote` and `temperature` otherwise. The nucleus is the
+    /// fewest most probable classes (ties in index order) whose probabilities add up to at
+    /// least `topP`.
+    public func drawWeights(_ logits: [Float], followsSoundingNote: Bool = false) -> [Double] {
+        let scale = 1 / (followsSoundingNote ? holdTemperature : temperature)
         let top = Double(logits.max() ?? 0)
         var weights = logits.map { Foundation.exp((Double($0) - top) * scale) }
         guard topP < 1 else { return weights }
@@ -199,6 +207,9 @@ extension FractalGenerativeModel {
         }
         guard settings.temperature > 0, settings.temperature.isFinite else {
             throw SamplingError("temperature \(settings.temperature) must be a positive number; use e.g. 1.0")
+        }
+        guard settings.holdTemperature > 0, settings.holdTemperature.isFinite else {
+            throw SamplingError("hold_temperature \(settings.holdTemperature) must be a positive number; use e.g. 1.0")
         }
         guard settings.topP > 0, settings.topP <= 1 else {
             throw SamplingError("top_p \(settings.topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.98")
@@ -373,7 +384,8 @@ extension FractalGenerativeModel {
         for cell in 0..<cells where !canvas.known[cell] {
             let position = canvas.rollIndices[cell]
             let logits = run.continuity.restrict(row(stateLogits, cell, 3), at: position)
-            let state = run.draw(run.key.restrict(logits, at: position, continuingNote: run.continuity.continuesNote(at: position)))
+            let followsNote = run.continuity.continuesNote(at: position)
+            let state = run.draw(run.key.restrict(logits, at: position, continuingNote: followsNote), followsSoundingNote: followsNote)
             let bin = state == Int(PianoRoll.Cell.silentCode) ? 0 : run.draw(row(velocityLogits, cell, bins))
             canvas.cells[cell] = run.continuity.settle(state: state, velocityBin: bin, at: position)
             run.key.record(canvas.cells[cell], at: position)
@@ -431,9 +443,10 @@ struct SamplingRun {
     var guided: Bool { settings.isGuided }
     var branches: Int { guided ? 2 : 1 }
 
-    /// A class drawn from softmax(logits / temperature), restricted to the top-p nucleus.
-    mutating func draw(_ logits: [Float]) -> Int {
-        let weights = settings.drawWeights(logits)
+    /// A class drawn from softmax(logits / temperature), restricted to the top-p nucleus
+    /// (`SamplingSettings.drawWeights(_:followsSoundingNote:)`).
+    mutating func draw(_ logits: [Float], followsSoundingNote: Bool = false) -> Int {
+        let weights = settings.drawWeights(logits, followsSoundingNote: followsSoundingNote)
         let total = weights.reduce(0, +)
         var target = Double(rng.uniform()) * total
         for (index, weight) in weights.enumerated() {

@@ -145,6 +145,7 @@ extension FractalConfig {
             ("sampling.cfg", .double(sampling.cfg)),
             ("sampling.cfg_schedule", .text(sampling.cfgSchedule.rawValue)),
             ("sampling.temperature", .double(sampling.temperature)),
+            ("sampling.hold_temperature", .double(sampling.holdTemperature)),
             ("sampling.top_p", .double(sampling.topP)),
             ("sampling.filter_threshold", .double(sampling.filterThreshold)),
             ("sampling.off_scale_weight", .double(sampling.offScaleWeight)),

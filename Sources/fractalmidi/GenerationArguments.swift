@@ -21,6 +21,9 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "Divides the logits: below 1 is safer, above 1 wilder (default: the config's sampling.temperature).")
     var temperature: Double?
 
+    @Option(name: .customLong("hold-temperature"), help: "Divides the logits where a note sounds at the step before (hold it, end it, strike it again); 1 keeps the model's note lengths (default: the config's sampling.hold_temperature).")
+    var holdTemperature: Double?
+
     @Option(name: .customLong("top-p"), help: "Nucleus sampling: each cell keeps its most probable choices (state, velocity bin) adding up to this; 0 < p ≤ 1, 1 keeps all (default: the config's sampling.top_p).")
     var topP: Double?
 
@@ -63,6 +66,9 @@ struct GenerationArguments: ParsableArguments {
         }
         if let temperature, !(temperature.isFinite && temperature > 0) {
             throw ValidationError("--temperature \(temperature) must be a positive number; use e.g. 1.0")
+        }
+        if let holdTemperature, !(holdTemperature.isFinite && holdTemperature > 0) {
+            throw ValidationError("--hold-temperature \(holdTemperature) must be a positive number; use e.g. 1.0")
         }
         if let topP, !(topP > 0 && topP <= 1) {
             throw ValidationError("--top-p \(topP) is outside (0, 1]; use e.g. 0.98, or 1 to keep every state")
@@ -107,6 +113,7 @@ struct GenerationArguments: ParsableArguments {
         var settings = SamplingSettings(model.config.sampling, seed: seed)
         if let cfg { settings.cfg = cfg }
         if let temperature { settings.temperature = temperature }
+        if let holdTemperature { settings.holdTemperature = holdTemperature }
         if let topP { settings.topP = topP }
         if let offScaleWeight { settings.offScaleWeight = offScaleWeight }
         if let redrawSeams { settings.redrawsSeams = redrawSeams }

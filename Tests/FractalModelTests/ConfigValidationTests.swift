@@ -92,6 +92,7 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
                  "sampling.patch_order [random, time] has 2 entries for 3 MAR levels; give one per MAR level, e.g. [random, time, time]"),
         RuleCase("sampling.cfg=-1", "sampling.cfg", "sampling.cfg -1.0 must be at least 0 (1 = no guidance)"),
         RuleCase("sampling.temperature=0", "sampling.temperature", "sampling.temperature 0.0 must be above 0; use 1.0"),
+        RuleCase("sampling.hold_temperature=0", "sampling.hold_temperature", "sampling.hold_temperature 0.0 must be above 0; use 1.0"),
         RuleCase("sampling.top_p=0", "sampling.top_p", "sampling.top_p 0.0 is outside (0, 1]; use 1.0 to keep every class"),
         RuleCase("sampling.top_p=1.2", "sampling.top_p", "sampling.top_p 1.2 is outside (0, 1]; use 1.0 to keep every class"),
         RuleCase("sampling.off_scale_weight=0", "sampling.off_scale_weight",

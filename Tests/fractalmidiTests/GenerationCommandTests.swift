@@ -285,6 +285,7 @@ struct GenerationCommandTests {
         (["generate", "--model", "MODEL", "--patch-order", "random,time"], "--patch-order 'random,time' gives 2 orders but the model has 3 MAR levels; give one per MAR level"),
         (["generate", "--model", "MODEL", "--patch-order", "random,later,time"], "--patch-order 'random,later,time' is not a list of random and time; write e.g. random,time,time"),
         (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
+        (["generate", "--model", "MODEL", "--hold-temperature", "0"], "--hold-temperature 0.0 must be a positive number; use e.g. 1.0"),
         (["generate", "--model", "MODEL", "--top-p", "0"], "--top-p 0.0 is outside (0, 1]"),
         (["generate", "--model", "MODEL", "--top-p", "nan"], "--top-p nan is outside (0, 1]"),
         (["generate", "--model", "MODEL", "--off-scale-weight", "0"], "--off-scale-weight 0.0 is outside (0, 1]; use e.g. 0.1, or 1 to leave the model's notes alone"),
