@@ -227,10 +227,10 @@ public struct SamplingConfig: Sendable, Equatable {
     /// before (`hold_temperature`).
     public var temperature: Double = 1.0
     /// Divisor of the head's state logits at a cell that follows a sounding note
-    /// (`hold_temperature`): whether the note goes on, ends or is struck again. 1 draws note
-    /// lengths as the model predicts them; raising `temperature` alone adds notes without
-    /// shortening them.
-    public var holdTemperature: Double = 1.0
+    /// (`hold_temperature`): whether the note goes on, ends or is struck again; nil (absent)
+    /// uses `temperature`. 1 draws note lengths as the model predicts them, so that a
+    /// `temperature` above 1 adds notes without shortening them.
+    public var holdTemperature: Double?
     /// Nucleus sampling at the head (`top_p`): the most probable classes adding up to this
     /// are kept; 1 keeps every class.
     public var topP: Double = 1.0
@@ -244,8 +244,8 @@ public struct SamplingConfig: Sendable, Equatable {
     /// (`redraw_seams`), where notes otherwise break off; it costs about a sixth more time.
     public var redrawSeams: Bool = true
     /// The order each MAR level draws its patches in, top first (`patch_order`), one entry
-    /// per MAR level like `num_iter_list`.
-    public var patchOrder: [PatchOrder] = [.random, .random, .random]
+    /// per MAR level like `num_iter_list`; empty (absent) draws every level in random order.
+    public var patchOrder: [PatchOrder] = []
 
     /// The default sampling knobs.
     public init() {}

@@ -226,13 +226,17 @@ struct ConfigReader {
         try value("sampling.cfg", into: &config.sampling.cfg)
         try choice("sampling.cfg_schedule", into: &config.sampling.cfgSchedule)
         try value("sampling.temperature", into: &config.sampling.temperature)
-        try value("sampling.hold_temperature", into: &config.sampling.holdTemperature)
+        if let node = take("sampling.hold_temperature"), node.null == nil {
+            guard let hold = Double.decode(node) else {
+                throw error("sampling.hold_temperature", "sampling.hold_temperature \(render(node)) is not a finite number; write e.g. hold_temperature: 1.0, or leave it out to use the temperature")
+            }
+            config.sampling.holdTemperature = hold
+        }
         try value("sampling.top_p", into: &config.sampling.topP)
         try value("sampling.filter_threshold", into: &config.sampling.filterThreshold)
         try value("sampling.off_scale_weight", into: &config.sampling.offScaleWeight)
         try value("sampling.redraw_seams", into: &config.sampling.redrawSeams)
         let marLevels = config.model.generatorTypes.filter { $0 == .mar }.count
-        config.sampling.patchOrder = Array(repeating: .random, count: marLevels)
         if let node = take("sampling.patch_order") {
             guard let sequence = node.sequence else {
                 throw error("sampling.patch_order", "sampling.patch_order \(render(node)) is not a list; write random or time per MAR level, e.g. \(PatchOrder.example(marLevels))")

@@ -184,13 +184,14 @@ private struct RuleChecker {
             try require(iterations >= 1 && iterations <= tokens, "sampling.num_iter_list",
                         "sampling.num_iter_list[\(entry)] \(iterations) (level \(level)) must be between 1 and the level's \(tokens) patches; use at most \(tokens)")
         }
-        try require(sampling.patchOrder.count == marLevels.count, "sampling.patch_order",
-                    "sampling.patch_order [\(sampling.patchOrder.map(\.rawValue).joined(separator: ", "))] has \(sampling.patchOrder.count) entries for \(marLevels.count) MAR levels; give one per MAR level, e.g. \(PatchOrder.example(marLevels.count))")
+        try require(sampling.patchOrder.isEmpty || sampling.patchOrder.count == marLevels.count, "sampling.patch_order",
+                    "sampling.patch_order [\(sampling.patchOrder.map(\.rawValue).joined(separator: ", "))] has \(sampling.patchOrder.count) entries for \(marLevels.count) MAR levels; give one per MAR level, e.g. \(PatchOrder.example(marLevels.count)), or none for random order everywhere")
         try require(sampling.cfg >= 0, "sampling.cfg", "sampling.cfg \(sampling.cfg) must be at least 0 (1 = no guidance)")
         try require(sampling.temperature > 0, "sampling.temperature",
                     "sampling.temperature \(sampling.temperature) must be above 0; use 1.0")
-        try require(sampling.holdTemperature > 0, "sampling.hold_temperature",
-                    "sampling.hold_temperature \(sampling.holdTemperature) must be above 0; use 1.0")
+        if let hold = sampling.holdTemperature {
+            try require(hold > 0, "sampling.hold_temperature", "sampling.hold_temperature \(hold) must be above 0; use 1.0")
+        }
         try require(sampling.topP > 0 && sampling.topP <= 1, "sampling.top_p",
                     "sampling.top_p \(sampling.topP) is outside (0, 1]; use 1.0 to keep every class")
         try require(sampling.filterThreshold >= 0 && sampling.filterThreshold < 1, "sampling.filter_threshold",

@@ -12,13 +12,13 @@ public struct SamplingSettings: Sendable, Equatable {
     /// Constant `cfg`, or a linear ramp from 1 to `cfg` over level-0 progress.
     public var cfgSchedule: GuidanceSchedule
     /// Divisor of the head's logits (lower is more conservative), except for the state of a
-    /// cell that follows a sounding note (`holdTemperature`).
+    /// cell that follows a sounding note when `holdTemperature` is set.
     public var temperature: Double
     /// Divisor of the head's state logits at a cell whose previous step holds a decided,
-    /// sounding note: the choice between holding the note, ending it and striking it again.
-    /// 1 keeps the note lengths the model predicts, so that a `temperature` above 1 adds
-    /// notes without cutting them short.
-    public var holdTemperature: Double = 1
+    /// sounding note: the choice between holding the note, ending it and striking it again;
+    /// nil uses `temperature`. 1 keeps the note lengths the model predicts, so that a
+    /// `temperature` above 1 adds notes without cutting them short.
+    public var holdTemperature: Double?
     /// Nucleus sampling at the head: each draw keeps the most probable classes whose
     /// probabilities (after `temperature`) add up to at least this, and renormalises; 1
     /// keeps every class. Just below 1 (0.98 for the bundled model) it removes the rare
@@ -73,12 +73,12 @@ public struct SamplingSettings: Sendable, Equatable {
     }
 
     /// The unnormalised probabilities a head draw uses for `logits`: softmax(logits / t) with
-    /// every class outside the nucleus set to 0, where t is `holdTemperature` for the state
-    /// of a cell that `followsSoundingNote` and `temperature` otherwise. The nucleus is the
+    /// every class outside the nucleus set to 0, where t is `holdTemperature` (when set) for
+    /// the state of a cell that `followsSoundingNote` and `temperature` otherwise. The nucleus is the
     /// fewest most probable classes (ties in index order) whose probabilities add up to at
     /// least `topP`.
     public func drawWeights(_ logits: [Float], followsSoundingNote: Bool = false) -> [Double] {
-        let scale = 1 / (followsSoundingNote ? holdTemperature : temperature)
+        let scale = 1 / (followsSoundingNote ? holdTemperature ?? temperature : temperature)
         let top = Double(logits.max() ?? 0)
         var weights = logits.map { Foundation.exp((Double($0) - top) * scale) }
         guard topP < 1 else { return weights }
@@ -208,8 +208,8 @@ extension FractalGenerativeModel {
         guard settings.temperature > 0, settings.temperature.isFinite else {
             throw SamplingError("temperature \(settings.temperature) must be a positive number; use e.g. 1.0")
         }
-        guard settings.holdTemperature > 0, settings.holdTemperature.isFinite else {
-            throw SamplingError("hold_temperature \(settings.holdTemperature) must be a positive number; use e.g. 1.0")
+        if let hold = settings.holdTemperature, !(hold > 0 && hold.isFinite) {
+            throw SamplingError("hold_temperature \(hold) must be a positive number; use e.g. 1.0")
         }
         guard settings.topP > 0, settings.topP <= 1 else {
             throw SamplingError("top_p \(settings.topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.98")

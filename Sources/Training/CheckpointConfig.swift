@@ -145,14 +145,16 @@ extension FractalConfig {
             ("sampling.cfg", .double(sampling.cfg)),
             ("sampling.cfg_schedule", .text(sampling.cfgSchedule.rawValue)),
             ("sampling.temperature", .double(sampling.temperature)),
-            ("sampling.hold_temperature", .double(sampling.holdTemperature)),
+        ]
+        if let hold = sampling.holdTemperature { entries.append(("sampling.hold_temperature", .double(hold))) }
+        entries += [
             ("sampling.top_p", .double(sampling.topP)),
             ("sampling.filter_threshold", .double(sampling.filterThreshold)),
             ("sampling.off_scale_weight", .double(sampling.offScaleWeight)),
             ("sampling.redraw_seams", .bool(sampling.redrawSeams)),
-            ("sampling.patch_order", .words(sampling.patchOrder.map(\.rawValue))),
-            ("seed", .int(seed)),
         ]
+        if !sampling.patchOrder.isEmpty { entries.append(("sampling.patch_order", .words(sampling.patchOrder.map(\.rawValue)))) }
+        entries.append(("seed", .int(seed)))
         return entries
     }
 

@@ -18,10 +18,10 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "Classifier-free guidance strength; 1 is none (default: the model config's sampling.cfg).")
     var cfg: Double?
 
-    @Option(help: "Divides the logits: below 1 is safer, above 1 wilder (default: the config's sampling.temperature).")
+    @Option(help: "Divides the logits: below 1 is safer, above 1 wilder; where a note sounds at the step before, --hold-temperature does instead when it is set (default: the config's sampling.temperature).")
     var temperature: Double?
 
-    @Option(name: .customLong("hold-temperature"), help: "Divides the logits where a note sounds at the step before (hold it, end it, strike it again); 1 keeps the model's note lengths (default: the config's sampling.hold_temperature).")
+    @Option(name: .customLong("hold-temperature"), help: "Divides the logits where a note sounds at the step before (hold it, end it, strike it again); 1 keeps the model's note lengths (default: the config's sampling.hold_temperature, or else the temperature).")
     var holdTemperature: Double?
 
     @Option(name: .customLong("top-p"), help: "Nucleus sampling: each cell keeps its most probable choices (state, velocity bin) adding up to this; 0 < p ≤ 1, 1 keeps all (default: the config's sampling.top_p).")

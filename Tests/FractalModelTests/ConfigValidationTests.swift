@@ -89,7 +89,7 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         RuleCase("sampling.num_iter_list=[300, 16, 16]", "sampling.num_iter_list",
                  "sampling.num_iter_list[0] 300 (level 0) must be between 1 and the level's 256 patches; use at most 256"),
         RuleCase("sampling.patch_order=[random, time]", "sampling.patch_order",
-                 "sampling.patch_order [random, time] has 2 entries for 3 MAR levels; give one per MAR level, e.g. [random, time, time]"),
+                 "sampling.patch_order [random, time] has 2 entries for 3 MAR levels; give one per MAR level, e.g. [random, time, time], or none for random order everywhere"),
         RuleCase("sampling.cfg=-1", "sampling.cfg", "sampling.cfg -1.0 must be at least 0 (1 = no guidance)"),
         RuleCase("sampling.temperature=0", "sampling.temperature", "sampling.temperature 0.0 must be above 0; use 1.0"),
         RuleCase("sampling.hold_temperature=0", "sampling.hold_temperature", "sampling.hold_temperature 0.0 must be above 0; use 1.0"),

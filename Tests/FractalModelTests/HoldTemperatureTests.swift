@@ -14,7 +14,10 @@ import PianoRoll
         let starting = settings.drawWeights(logits), holding = settings.drawWeights(logits, followsSoundingNote: true)
         #expect(abs(starting[0] / starting[1] - exp(0.5)) < 1e-9)
         #expect(abs(holding[0] / holding[1] - exp(2.0)) < 1e-9)
-        #expect(SamplingSettings(numIterList: [1]).holdTemperature == 1)
+        // Unset, the temperature divides every draw.
+        let plain = SamplingSettings(numIterList: [1], temperature: 2)
+        #expect(plain.holdTemperature == nil)
+        #expect(plain.drawWeights(logits, followsSoundingNote: true) == starting)
     }
 
     /// An untrained model whose head gives every cell the same state logits: sustain 2, the
@@ -64,5 +67,11 @@ import PianoRoll
         }
         let config = try FractalConfig.parse(yaml: "sampling:\n  hold_temperature: 0.9\n", file: "a.yaml").config
         #expect(SamplingSettings(config.sampling, seed: 1).holdTemperature == 0.9)
+        #expect(try FractalConfig.parse(yaml: "sampling:\n  hold_temperature: null\n", file: "a.yaml").config.sampling.holdTemperature == nil)
+        #expect(try FractalConfig.parse(yaml: "", file: "a.yaml").config.sampling.holdTemperature == nil)
+        #expect(throws: ConfigError(file: "a.yaml", key: "sampling.hold_temperature",
+                                    message: "sampling.hold_temperature warm is not a finite number; write e.g. hold_temperature: 1.0, or leave it out to use the temperature")) {
+            _ = try FractalConfig.parse(yaml: "sampling:\n  hold_temperature: warm\n", file: "a.yaml")
+        }
     }
 }

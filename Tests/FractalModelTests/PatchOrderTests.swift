@@ -71,10 +71,12 @@ import FractalModel
         #expect(try model.sample(count: 1, settings: settings).count == 1)
     }
 
-    @Test func configKeyDefaultsToRandomPerMARLevel() throws {
-        #expect(try FractalConfig.parse(yaml: "", file: "a.yaml").config.sampling.patchOrder == [.random, .random, .random])
-        let mixed = try FractalConfig.parse(yaml: "model:\n  generator_types: [mar, ar, mar]\n", file: "a.yaml").config
-        #expect(mixed.sampling.patchOrder == [.random, .random])
+    @Test func configKeyDefaultsToRandomOrderEverywhere() throws {
+        let plain = try FractalConfig.parse(yaml: "", file: "a.yaml").config
+        #expect(plain.sampling.patchOrder.isEmpty && SamplingSettings(plain.sampling, seed: 1).patchOrders.isEmpty)
+        let mixed = try FractalConfig.parse(yaml: "model:\n  generator_types: [mar, ar, mar]\nsampling:\n  patch_order: [time, random]\n",
+                                            file: "a.yaml").config
+        #expect(mixed.sampling.patchOrder == [.time, .random])
         let timed = try FractalConfig.parse(yaml: "sampling:\n  patch_order: [random, time, time]\n", file: "a.yaml").config
         #expect(SamplingSettings(timed.sampling, seed: 1).patchOrders == [.random, .time, .time])
     }
