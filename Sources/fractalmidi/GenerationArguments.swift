@@ -36,7 +36,7 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "MAR iterations per MAR level, top first, e.g. 64,16,16 (default: the config's sampling.num_iter_list).")
     var iters: String?
 
-    @Option(name: .customLong("patch-order"), help: "The order each MAR level draws its patches in, top first: random or time (earlier steps first), e.g. random,time,time (default: the config's sampling.patch_order).")
+    @Option(name: .customLong("patch-order"), help: "The order each MAR level draws its patches in, top first: random or time (earlier steps first), e.g. random,time,time (default: the config's sampling.patch_order, or else random at every level).")
     var patchOrder: String?
 
     @Option(help: "The random seed; the same seed and settings give the same music (default: a random seed, printed).")
