@@ -74,9 +74,9 @@ public struct SamplingSettings: Sendable, Equatable {
 
     /// The unnormalised probabilities a head draw uses for `logits`: softmax(logits / t) with
     /// every class outside the nucleus set to 0, where t is `holdTemperature` (when set) for
-    /// the state of a cell that `followsSoundingNote` and `temperature` otherwise. The nucleus is the
-    /// fewest most probable classes (ties in index order) whose probabilities add up to at
-    /// least `topP`.
+    /// the state of a cell that `followsSoundingNote` and `temperature` otherwise. The
+    /// nucleus is the fewest most probable classes (ties in index order) whose probabilities
+    /// add up to at least `topP`.
     public func drawWeights(_ logits: [Float], followsSoundingNote: Bool = false) -> [Double] {
         let scale = 1 / (followsSoundingNote ? holdTemperature ?? temperature : temperature)
         let top = Double(logits.max() ?? 0)
