@@ -15,7 +15,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fractalmidi", targets: ["fractalmidi"]),
-        .library(name: "FractalMIDIKit", targets: ["MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation"]),
+        .library(name: "FractalMIDIKit", targets: ["FileWriting", "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,23 +27,29 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
+        // Crash-safe file writing, used by every module that writes files.
+        .target(name: "FileWriting", swiftSettings: nativeSwift),
+
         // Music.
-        .target(name: "MIDIFile", swiftSettings: nativeSwift),
-        .target(name: "Imaging", dependencies: ["CZlib"], swiftSettings: nativeSwift),
+        .target(name: "MIDIFile", dependencies: ["FileWriting"], swiftSettings: nativeSwift),
+        .target(name: "Imaging", dependencies: ["CZlib", "FileWriting"], swiftSettings: nativeSwift),
         .target(name: "PianoRoll", dependencies: ["MIDIFile", "Imaging"], swiftSettings: nativeSwift),
 
         // Numerics.
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: nativeSwift),
-        .target(name: "NN", dependencies: ["Engine", "COpenBLAS"], swiftSettings: nativeSwift),
+        .target(name: "NN", dependencies: ["Engine", "COpenBLAS", "FileWriting"], swiftSettings: nativeSwift),
         .target(name: "FractalModel", dependencies: ["NN", "PianoRoll", "Yams"], swiftSettings: nativeSwift),
-        .target(name: "Training", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile"], swiftSettings: nativeSwift),
+        .target(name: "Training", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile", "FileWriting"], swiftSettings: nativeSwift),
         .target(name: "Evaluation", dependencies: ["PianoRoll", "MIDIFile", "Imaging"], swiftSettings: nativeSwift),
+
+        // The fuzzers' entry points (driven by Fuzz/ under libFuzzer, replayed by the tests).
+        .target(name: "FuzzTargets", dependencies: ["MIDIFile", "PianoRoll", "NN", "FractalModel", "Training"], swiftSettings: nativeSwift),
 
         // The command-line tool.
         .executableTarget(
             name: "fractalmidi",
             dependencies: [
-                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation",
+                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation", "FileWriting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift
@@ -53,6 +60,7 @@ let package = Package(
         .systemLibrary(name: "CPNGDecoder", path: "Tests/CPNGDecoder"),
         .systemLibrary(name: "CGIFDecoder", path: "Tests/CGIFDecoder"),
         .target(name: "ImageDecoders", dependencies: ["CPNGDecoder", "CGIFDecoder", "Imaging"], path: "Tests/ImageDecoders"),
+        .testTarget(name: "FileWritingTests", dependencies: ["FileWriting", "TestSupport"]),
         .testTarget(name: "MIDIFileTests", dependencies: ["MIDIFile", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport", "ImageDecoders"]),
         .testTarget(name: "PianoRollTests", dependencies: ["PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"]),
@@ -61,6 +69,7 @@ let package = Package(
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "FractalModel", "PianoRoll", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"], exclude: ["Fixtures"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
         .testTarget(name: "fractalmidiTests", dependencies: [
             "fractalmidi", "TestSupport",
             "FractalModel", "Training", "NN", "PianoRoll", "MIDIFile", "ImageDecoders",

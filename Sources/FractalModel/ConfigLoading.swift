@@ -21,6 +21,11 @@ extension FractalConfig {
     /// - Throws: `ConfigError` naming the file, the key, the value, the rule and a fix.
     public static func load(contentsOf url: URL, overrides: [String] = []) throws(ConfigError) -> LoadedConfig {
         let text: String
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int,
+           size > YAMLInputLimits.maxBytes {
+            throw ConfigError(file: url.relativePath, key: "",
+                              message: "\(size) bytes is above the limit of \(YAMLInputLimits.maxBytes) bytes for a configuration; check the path (e.g. config/train_default.yaml)")
+        }
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
@@ -64,6 +69,9 @@ struct ConfigDocument {
 
     init(yaml: String, file: String) throws(ConfigError) {
         self.file = file
+        if let violation = YAMLInputLimits.violation(in: yaml) {
+            throw ConfigError(file: file, key: "", message: "\(violation); write a plain configuration like config/train_default.yaml")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -73,6 +81,10 @@ struct ConfigDocument {
             throw ConfigError(file: file, key: "", message: "not valid YAML (\(error)); fix the syntax")
         }
         guard let root, root.null == nil else { return }
+        if root.exceedsNodeCount(YAMLInputLimits.maxNodes) {
+            throw ConfigError(file: file, key: "",
+                              message: "the document holds more than the limit of \(YAMLInputLimits.maxNodes) values (aliases count each time they are used); write a plain configuration like config/train_default.yaml")
+        }
         guard let mapping = root.mapping else {
             throw ConfigError(file: file, key: "",
                               message: "the file must be a YAML mapping of sections (model:, training:, data:, hardware:, logging:, sampling:, seed:), got \(render(root))")
@@ -99,6 +111,9 @@ struct ConfigDocument {
         }
         let path = override[..<equals].trimmingCharacters(in: .whitespaces)
         let text = String(override[override.index(after: equals)...])
+        if let violation = YAMLInputLimits.violation(in: text) {
+            throw ConfigError(file: file, override: override, key: path, message: "the value of \(path): \(violation); give a plain value")
+        }
         let node: Node
         do {
             node = try Yams.compose(yaml: text) ?? Node("null")
@@ -108,6 +123,10 @@ struct ConfigDocument {
         } catch {
             throw ConfigError(file: file, override: override, key: path,
                               message: "the value of \(path) is not valid YAML; quote it or fix it")
+        }
+        if node.exceedsNodeCount(YAMLInputLimits.maxNodes) {
+            throw ConfigError(file: file, override: override, key: path,
+                              message: "the value of \(path) holds more than the limit of \(YAMLInputLimits.maxNodes) values; give a plain value")
         }
         add(path, Entry(node: node, override: override))
     }
@@ -130,6 +149,24 @@ struct ConfigDocument {
         default:
             return error.description.split(separator: "\n").first.map(String.init) ?? "unreadable"
         }
+    }
+}
+
+extension Node {
+    /// Whether the tree under this node holds more than `limit` nodes; stops counting at the
+    /// limit, so that a document whose aliases expand exponentially is judged quickly.
+    func exceedsNodeCount(_ limit: Int) -> Bool {
+        var remaining = limit
+        func visit(_ node: Node) -> Bool {
+            remaining -= 1
+            if remaining < 0 { return true }
+            switch node {
+            case .scalar: return false
+            case .sequence(let sequence): return sequence.contains { visit($0) }
+            case .mapping(let mapping): return mapping.contains { visit($0.key) || visit($0.value) }
+            }
+        }
+        return visit(self)
     }
 }
 

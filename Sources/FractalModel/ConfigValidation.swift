@@ -14,6 +14,7 @@ extension FractalConfig {
     /// Checks every rule; `overrides` maps a dotted key to the command-line override it came from.
     func validate(file: String, overrides: [String: String]) throws(ConfigError) -> [ConfigWarning] {
         let check = RuleChecker(file: file, overrides: overrides)
+        try check.limits(self)
         try check.hierarchy(model)
         try check.modelScalars(model)
         try check.data(data, model: model)
@@ -41,6 +42,51 @@ private struct RuleChecker {
 
     func require(_ condition: Bool, _ key: String, _ message: @autoclosure () -> String) throws(ConfigError) {
         if !condition { throw fail(key, message()) }
+    }
+
+    // MARK: Limits
+
+    /// The size limits of `ConfigLimits`, checked before any rule that computes with the
+    /// values, so that no later arithmetic can overflow and no loop runs for ever.
+    func limits(_ config: FractalConfig) throws(ConfigError) {
+        let model = config.model
+        for (key, list, limit) in [("model.embed_dim_list", model.embedDimList, ConfigLimits.maxWidth),
+                                   ("model.num_blocks_list", model.numBlocksList, ConfigLimits.maxBlocks),
+                                   ("model.num_heads_list", model.numHeadsList, ConfigLimits.maxHeads)] {
+            try require(list.count <= ConfigLimits.maxLevels, key,
+                        "\(key) has \(list.count) entries, more than the limit of \(ConfigLimits.maxLevels) levels; give one per img_size_list entry")
+            for (level, value) in list.enumerated() {
+                try require(value <= limit, key, "\(key)[\(level)] \(value) is above the limit of \(limit); use a smaller value")
+            }
+        }
+        try require(model.imgSizeList.count <= ConfigLimits.maxLevels, "model.img_size_list",
+                    "model.img_size_list has \(model.imgSizeList.count) entries, more than the limit of \(ConfigLimits.maxLevels) levels; e.g. [128, 16, 4, 1]")
+        try require(model.numClasses <= ConfigLimits.maxClasses, "model.num_classes",
+                    "model.num_classes \(model.numClasses) is above the limit of \(ConfigLimits.maxClasses); use one class per style")
+        try require(config.data.cropLength <= ConfigLimits.maxCropLength, "data.crop_length",
+                    "data.crop_length \(config.data.cropLength) is above the limit of \(ConfigLimits.maxCropLength) steps; use e.g. 256")
+        try require(config.data.augmentFactor <= ConfigLimits.maxCount, "data.augment_factor",
+                    "data.augment_factor \(config.data.augmentFactor) is above the limit of \(ConfigLimits.maxCount); use 1")
+        let training = config.training
+        for (key, value, limit) in [("training.train_batch_size", training.trainBatchSize, ConfigLimits.maxBatch),
+                                    ("training.val_batch_size", training.valBatchSize, ConfigLimits.maxBatch),
+                                    ("training.accumulate_grad_batches", training.accumulateGradBatches, ConfigLimits.maxBatch),
+                                    ("training.max_steps", training.maxSteps, ConfigLimits.maxSteps),
+                                    ("training.warmup_steps", training.warmupSteps, ConfigLimits.maxSteps),
+                                    ("hardware.threads", config.hardware.threads, ConfigLimits.maxThreads),
+                                    ("logging.log_every_n_steps", config.logging.logEveryNSteps, ConfigLimits.maxSteps),
+                                    ("logging.val_check_interval_steps", config.logging.valCheckIntervalSteps, ConfigLimits.maxSteps),
+                                    ("logging.checkpoint_every_n_steps", config.logging.checkpointEveryNSteps, ConfigLimits.maxSteps),
+                                    ("logging.log_images_every_n_steps", config.logging.logImagesEveryNSteps, ConfigLimits.maxSteps),
+                                    ("logging.keep_last", config.logging.keepLast, ConfigLimits.maxCount),
+                                    ("logging.num_images_to_log", config.logging.numImagesToLog, ConfigLimits.maxCount),
+                                    ("seed", config.seed, ConfigLimits.maxSeed)] {
+            try require(value <= limit, key, "\(key) \(value) is above the limit of \(limit); use a smaller value")
+        }
+        for (entry, iterations) in config.sampling.numIterList.enumerated() {
+            try require(iterations <= ConfigLimits.maxSteps, "sampling.num_iter_list",
+                        "sampling.num_iter_list[\(entry)] \(iterations) is above the limit of \(ConfigLimits.maxSteps); use at most the level's patches")
+        }
     }
 
     // MARK: Model
@@ -208,4 +254,33 @@ private struct RuleChecker {
         let above = divisors.first { $0 > wanted }
         return [below, above].compactMap { $0 }
     }
+}
+
+/// The largest values a configuration may hold. They lie far above any model this tool can
+/// train or run, and they keep every size the cost plan and the model compute (parameters,
+/// tokens, attention entries) well inside 64-bit integers.
+public enum ConfigLimits {
+    /// Levels of the hierarchy (`img_size_list` entries): 128 halves to 1 in at most 8 cuts.
+    public static let maxLevels = 8
+    /// Channels of one level (`embed_dim_list` entries).
+    public static let maxWidth = 16_384
+    /// Transformer blocks of one level (`num_blocks_list` entries).
+    public static let maxBlocks = 256
+    /// Attention heads of one level (`num_heads_list` entries).
+    public static let maxHeads = 1_024
+    /// Style classes (`model.num_classes`).
+    public static let maxClasses = 65_536
+    /// Steps of a training crop (`data.crop_length`): 4,096 bars of 4/4 in 16ths.
+    public static let maxCropLength = 65_536
+    /// Rolls in one batch, and batches accumulated into one step.
+    public static let maxBatch = 65_536
+    /// Steps of a run and every step interval.
+    public static let maxSteps = 1_000_000_000
+    /// Counts such as checkpoints kept and previews drawn.
+    public static let maxCount = 1_000_000
+    /// Worker threads (`hardware.threads`).
+    public static let maxThreads = 1_024
+    /// The random seed: a 32-bit unsigned value, so that every seed means the same on every
+    /// machine.
+    public static let maxSeed = Int(UInt32.max)
 }

@@ -1,3 +1,4 @@
+import FileWriting
 import Foundation
 
 /// Why an image file could not be written. The file named is never left half-written:
@@ -20,39 +21,14 @@ public struct ImageWriteError: Error, Equatable, Sendable, CustomStringConvertib
     }
 }
 
-/// Writes files so that readers never see a half-written one.
+/// Writes image files through `AtomicFile`, with `ImageWriteError`'s wording.
 enum AtomicFileWriter {
-    /// Writes `data` to a temporary file in the same folder as `url`, then renames it onto `url`.
+    /// Writes `data` to `url` atomically (see `AtomicFile`).
     static func write(_ data: Data, to url: URL) throws(ImageWriteError) {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw ImageWriteError(file: url, reason: String(cString: strerror(errno)))
-        }
-        var failure: String?
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            guard let base = buffer.baseAddress else { return }
-            var written = 0
-            while written < buffer.count {
-                let result = Foundation.write(descriptor, base + written, buffer.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                written += result
-            }
-        }
-        if close(descriptor) != 0 && failure == nil {
-            failure = String(cString: strerror(errno))
-        }
-        if failure == nil && rename(temporary.path, url.path) != 0 {
-            failure = String(cString: strerror(errno))
-        }
-        if let failure {
-            unlink(temporary.path)
-            throw ImageWriteError(file: url, reason: failure)
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch {
+            throw ImageWriteError(file: url, reason: String(cString: strerror(error.code)))
         }
     }
 }

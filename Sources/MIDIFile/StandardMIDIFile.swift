@@ -1,3 +1,4 @@
+import FileWriting
 import Foundation
 
 /// A Standard MIDI File (SMF): its format, time base and tracks of timed events.
@@ -73,11 +74,11 @@ public struct StandardMIDIFile: Sendable, Equatable {
     /// a failed write never leaves a half-written file.
     public func write(to url: URL) throws(MIDIFileError) {
         do {
-            try encoded().write(to: url, options: .atomic)
+            try AtomicFile.write(encoded(), to: url)
         } catch {
             throw MIDIFileError(fileName: url.lastPathComponent, byteOffset: nil,
-                                problem: "cannot write \(url.path) (\(error.localizedDescription))",
-                                fix: "check that the folder exists and is writable")
+                                problem: "cannot write \(url.path) (\(String(cString: strerror(error.code))))",
+                                fix: error.isDiskFull ? "free some space on the disk or write elsewhere" : "check that the folder exists and is writable")
         }
     }
 }

@@ -49,6 +49,40 @@ public struct CheckpointStore: Sendable {
         return FileManager.default.fileExists(atPath: state.path) ? folder : nil
     }
 
+    /// Puts back what a process killed in the middle of a save left behind: a checkpoint
+    /// folder moved aside (`.NAME.*.old`) whose replacement never arrived goes back to `NAME`,
+    /// one whose replacement did arrive is removed, and unfinished temporary folders
+    /// (`.NAME.*.tmp`) are removed. A run calls it before it reads or writes checkpoints.
+    /// - Returns: the names of the folders put back.
+    @discardableResult
+    public func repair() -> [String] {
+        let manager = FileManager.default
+        let names = (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
+        var restored: [String] = []
+        for name in names.sorted() where name.hasPrefix(".") {
+            let path = directory.appendingPathComponent(name).path
+            if name.hasSuffix(".old"), let original = Self.originalName(ofHidden: name) {
+                let target = directory.appendingPathComponent(original)
+                if manager.fileExists(atPath: target.appendingPathComponent(Checkpoint.stateFileName).path) {
+                    try? manager.removeItem(atPath: path)
+                } else {
+                    try? manager.removeItem(at: target)
+                    if rename(path, target.path) == 0 { restored.append(original) }
+                }
+            } else if name.hasSuffix(".tmp") || name.hasSuffix(".partial") {
+                try? manager.removeItem(atPath: path)
+            }
+        }
+        return restored
+    }
+
+    /// `best` for `.best.<uuid>.old`: the name a hidden aside or temporary folder stands for.
+    private static func originalName(ofHidden name: String) -> String? {
+        let parts = name.dropFirst().split(separator: ".")
+        guard parts.count >= 3 else { return nil }
+        return parts.dropLast(2).joined(separator: ".")
+    }
+
     /// The steps of the numbered checkpoints on disk, ascending.
     public func savedSteps() -> [Int] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -66,7 +100,7 @@ public struct CheckpointStore: Sendable {
         let folder = directory.appendingPathComponent(name, isDirectory: true)
         try write(model: model, optimizer: optimizer, state: state, to: folder)
         do {
-            try AtomicFile.write(Data((name + "\n").utf8), to: directory.appendingPathComponent(Self.latestFileName))
+            try DataFile.write(Data((name + "\n").utf8), to: directory.appendingPathComponent(Self.latestFileName))
         } catch {
             throw .unwritable(file: directory.appendingPathComponent(Self.latestFileName).path, reason: error.description)
         }
@@ -107,7 +141,7 @@ public struct CheckpointStore: Sendable {
             do {
                 try weights.write(to: temporary.appendingPathComponent(Checkpoint.modelFileName))
                 try moments.write(to: temporary.appendingPathComponent(Checkpoint.optimizerFileName))
-                try AtomicFile.write(stateData, to: temporary.appendingPathComponent(Checkpoint.stateFileName))
+                try DataFile.write(stateData, to: temporary.appendingPathComponent(Checkpoint.stateFileName))
             } catch {
                 throw .unwritable(file: folder.path, reason: String(describing: error))
             }

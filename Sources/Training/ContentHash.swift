@@ -1,3 +1,4 @@
+import FileWriting
 import Foundation
 
 /// A 64-bit FNV-1a hash: small, dependency-free and fast enough to key the roll cache by file
@@ -56,9 +57,9 @@ public struct ContentHash: Sendable, Hashable {
     }
 }
 
-/// Writes files under a temporary name in the same folder and renames them into place, so a
-/// reader sees either the old file or the whole new one, never half of it.
-public enum AtomicFile {
+/// Writes the data files of training (roll cache entries, split lists, checkpoint pointers)
+/// through `AtomicFile`, creating their folder when needed.
+public enum DataFile {
     /// Writes `data` to `url` atomically, creating the folder when needed.
     public static func write(_ data: Data, to url: URL) throws(DataError) {
         let folder = url.deletingLastPathComponent()
@@ -67,14 +68,10 @@ public enum AtomicFile {
         } catch {
             throw DataError.io(path: folder.path, reason: "cannot create the folder (\(error.localizedDescription)); check the path and its permissions")
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw DataError.io(path: url.path, reason: "cannot write the file; check that the folder is writable and the disk is not full")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw DataError.io(path: url.path, reason: "cannot move the new file into place (\(reason)); check the folder's permissions")
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch {
+            throw DataError.io(path: url.path, reason: "cannot write the file: \(error.reason)")
         }
     }
 }

@@ -70,7 +70,7 @@ public struct DataSplit: Sendable, Hashable {
                 if let style = item.style { text += "\t\(style)" }
                 text += "\n"
             }
-            try AtomicFile.write(Data(text.utf8), to: url)
+            try DataFile.write(Data(text.utf8), to: url)
         }
         return (trainURL, validURL)
     }

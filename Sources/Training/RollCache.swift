@@ -113,7 +113,7 @@ public final class RollCache: @unchecked Sendable {
         }
         count { $0.decodes += 1 }
         do {
-            try AtomicFile.write(CacheEntry.encode(roll, contentHash: hash, options: options), to: entry)
+            try DataFile.write(CacheEntry.encode(roll, contentHash: hash, options: options), to: entry)
         } catch {
             lock.lock()
             let first = !writeFailed

@@ -48,14 +48,36 @@ public final class RunLog {
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         do {
-            handle = try FileHandle(forWritingTo: url)
-            try handle.seekToEnd()
+            handle = try FileHandle(forUpdating: url)
+            try Self.dropUnfinishedLine(of: handle)
         } catch {
             throw .unwritable(file: url.path, reason: Checkpoint.reason(error))
         }
         encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
+    }
+
+    /// Cuts a last line that a killed process left without its newline, so that the next
+    /// record starts a line of its own; leaves the handle at the end of the file.
+    private static func dropUnfinishedLine(of handle: FileHandle) throws {
+        let end = try handle.seekToEnd()
+        guard end > 0 else { return }
+        var position = end
+        let chunk: UInt64 = 4096
+        while position > 0 {
+            let start = position > chunk ? position - chunk : 0
+            try handle.seek(toOffset: start)
+            let bytes = try handle.read(upToCount: Int(position - start)) ?? Data()
+            if let newline = bytes.lastIndex(of: UInt8(ascii: "\n")) {
+                let keep = start + UInt64(newline - bytes.startIndex) + 1
+                if keep != end { try handle.truncate(atOffset: keep) }
+                try handle.seekToEnd()
+                return
+            }
+            position = start
+        }
+        try handle.truncate(atOffset: 0)
     }
 
     deinit {

@@ -92,6 +92,7 @@ public final class Trainer {
         styles = data.train.styles
         defaultStyle = Self.mostCommonStyle(of: data.train)
         store = CheckpointStore(run: run)
+        store.repair()
         do throws(DataError) {
             sampler = try ExampleSampler(
                 dataset: data.train, cropLength: config.data.cropLength,

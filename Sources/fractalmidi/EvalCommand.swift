@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evaluation
+import FileWriting
 import Foundation
 
 /// `fractalmidi eval --generated DIR --reference DIR` and/or `--checkpoint CKPT --data LIST`:
@@ -80,9 +81,9 @@ struct EvalCommand: ParsableCommand {
             let url = URL(fileURLWithPath: json)
             let text = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             do {
-                try text.write(to: url, options: .atomic)
+                try AtomicFile.write(text, to: url)
             } catch {
-                throw EvaluationError.writeFailed(url, reason: error.localizedDescription)
+                throw EvaluationError.writeFailed(url, reason: error.reason)
             }
             print("wrote \(url.path)")
         }

@@ -57,7 +57,11 @@ struct TrainCommand: ParsableCommand {
             if initFrom != nil {
                 throw TrainCommandError("--resume continues a run and --init-from starts a new one from its weights; give only one of them")
             }
-            checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: resume, isDirectory: true))
+            let folder = URL(fileURLWithPath: resume, isDirectory: true)
+            // A run killed in the middle of a save may have left its best checkpoint moved
+            // aside: put it back before choosing the checkpoint to continue from.
+            CheckpointStore(run: folder).repair()
+            checkpoint = try Checkpoint.load(from: folder)
         }
         if initFrom != nil, config == nil {
             throw TrainCommandError("--init-from needs the new run's configuration: add --config FILE (e.g. config/train_cpu.yaml)")

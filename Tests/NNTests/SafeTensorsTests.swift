@@ -129,6 +129,20 @@ struct SafeTensorsTests {
         #expect(error == .corruptHeader(file: "m.safetensors", detail: "tensor 'w' of shape [2, 2] needs 16 bytes but its offsets span 12"))
     }
 
+    @Test("a shape whose size overflows is a corrupt header, not a crash")
+    func overflowingShape() throws {
+        for shape in ["[1099511627776,1099511627776]", "[4611686018427387904,1,3]"] {
+            let header = #"{"w":{"dtype":"F32","shape":"# + shape + #","data_offsets":[0,4]}}"#
+            let error = #expect(throws: SafeTensorsError.self) {
+                _ = try SafeTensorsFile(bytes: bytes(header: header, dataLength: 4), source: "m.safetensors")
+            }
+            let shown = shape.replacingOccurrences(of: ",", with: ", ")
+            #expect(error == .corruptHeader(file: "m.safetensors", detail: "tensor 'w' of shape \(shown) is larger than any file can hold"))
+        }
+        let empty = #"{"w":{"dtype":"F32","shape":[999999999999999,999999999999999,0],"data_offsets":[0,0]}}"#
+        #expect(try SafeTensorsFile(bytes: bytes(header: empty, dataLength: 0), source: "m.safetensors").floats("w") == [])
+    }
+
     @Test("an entry without a shape is a corrupt header")
     func missingShape() {
         let header = #"{"w":{"dtype":"F32","data_offsets":[0,4]}}"#

@@ -1,3 +1,4 @@
+import FileWriting
 import Foundation
 
 /// The element types a safetensors file may hold here (the format's names are the raw values).
@@ -204,7 +205,11 @@ extension SafeTensorsFile {
                 continue
             }
             let entry = try Self.parseEntry(name: name, value: value, source: source)
-            let count = entry.shape.reduce(1, *)
+            // Shape and offsets are each below 10^15, but their product is not bounded:
+            // multiply with overflow checks so that a header cannot trap the process.
+            guard let count = Self.product(entry.shape, entry.dtype.byteCount) else {
+                throw .corruptHeader(file: source, detail: "tensor '\(name)' of shape \(entry.shape) is larger than any file can hold")
+            }
             let byteLength = count * entry.dtype.byteCount
             guard entry.end - entry.begin == byteLength else {
                 throw .corruptHeader(file: source, detail: "tensor '\(name)' of shape \(entry.shape) needs \(byteLength) bytes but its offsets span \(entry.end - entry.begin)")
@@ -250,6 +255,20 @@ extension SafeTensorsFile {
             throw .corruptHeader(file: source, detail: "tensor '\(name)' has no valid data_offsets")
         }
         return Entry(dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
+    }
+
+    /// The number of elements of `shape`, or nil when it or its size in bytes
+    /// (`bytesPerElement` each) does not fit in an `Int`.
+    private static func product(_ shape: [Int], _ bytesPerElement: Int) -> Int? {
+        if shape.contains(0) { return 0 }
+        var count = 1
+        for dimension in shape {
+            let (next, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = next
+        }
+        let (_, overflow) = count.multipliedReportingOverflow(by: bytesPerElement)
+        return overflow ? nil : count
     }
 
     /// Non-negative integers from a JSON array, or nil if it is not one.
@@ -339,7 +358,11 @@ extension SafeTensorsFile {
     /// Writes the file atomically: to a temporary file in the same folder, then renamed over
     /// `url`, so a crash never leaves a half-written file behind.
     public func write(to url: URL) throws(SafeTensorsError) {
-        try AtomicFile.write(serialized(), to: url)
+        do {
+            try AtomicFile.write(serialized(), to: url)
+        } catch {
+            throw .unwritable(file: url.path, reason: String(cString: strerror(error.code)))
+        }
     }
 
     /// A JSON string literal.
@@ -361,25 +384,5 @@ extension SafeTensorsFile {
             }
         }
         return out + "\""
-    }
-}
-
-/// Writes files atomically (temporary file + rename).
-enum AtomicFile {
-    /// Writes `data` to a temporary file beside `url` and renames it over `url`.
-    static func write(_ data: Data, to url: URL) throws(SafeTensorsError) {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .unwritable(file: url.path, reason: SafeTensorsFile.reason(error))
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .unwritable(file: url.path, reason: reason)
-        }
     }
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Runs the coverage-guided fuzzers (libFuzzer through the Swift toolchain's -sanitize=fuzzer,
+# with AddressSanitizer) on every parser of user input.
+#
+#   bash scripts/fuzz.sh [--runs N | --seconds S] [TARGET ...]
+#
+# TARGET is one of midi, safetensors, config, checkpoint (default: all). Each target runs
+# until N executions (default 1,000,000) or S seconds, whichever is given, starting from a
+# seed corpus made from ../shared/data, config/ and the test fixtures, kept in .fuzz/ so a
+# second run continues where the first left off. A crash, hang (-timeout, 10 s) or allocation
+# over the memory limit (-rss_limit_mb / -malloc_limit_mb, 2 GB) stops the target; its input is
+# copied into Tests/FuzzRegressions/TARGET/, where the normal test suite replays it, and the
+# script exits 1. A summary line per target gives executions, time and the result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+runs=1000000
+seconds=0
+targets=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs=$2; shift 2 ;;
+        --seconds) seconds=$2; runs=-1; shift 2 ;;
+        midi|safetensors|config|checkpoint) targets+=("$1"); shift ;;
+        *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S and targets midi, safetensors, config, checkpoint" >&2; exit 1 ;;
+    esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=(midi safetensors config checkpoint)
+shared=${FRACTALMIDI_DATA:-$root/../shared/data}
+
+bash scripts/install-deps.sh
+echo "building the fuzzers (release, -sanitize=fuzzer,address)"
+(cd Fuzz && swift build -c release --sanitize=fuzzer --sanitize=address 2>&1 | grep -E "error|Build complete" || true)
+bin=$root/Fuzz/.build/release
+for target in "${targets[@]}"; do
+    [ -x "$bin/fuzz-$target" ] || { echo "scripts/fuzz.sh: the fuzzer fuzz-$target did not build; see 'cd Fuzz && swift build -c release --sanitize=fuzzer --sanitize=address'" >&2; exit 1; }
+done
+
+work=$root/.fuzz
+seed_corpus() {
+    local target=$1 corpus=$work/$target/corpus
+    mkdir -p "$corpus"
+    [ -z "$(ls -A "$corpus")" ] || return 0
+    case $target in
+        midi)
+            [ -d "$shared" ] && find "$shared/midi-tests" "$shared/pop909" "$shared/bach-chorales" -type f \( -name '*.mid' -o -name '*.midi' \) -size -24k | sort | head -120 | while read -r f; do cp "$f" "$corpus/"; done
+            ;;
+        safetensors) cp Tests/NNTests/Fixtures/*.safetensors "$corpus/" ;;
+        config) cp config/*.yaml "$corpus/" ;;
+        checkpoint)
+            # A tiny checkpoint: one training step of config/train_tiny.yaml on three songs.
+            local run=$work/checkpoint/seed-run
+            rm -rf "$run"; mkdir -p "$run"
+            printf '%s\n' "$shared/pop909/002.mid" "$shared/pop909/003.mid" "$shared/pop909/005.mid" > "$run/songs.txt"
+            swift build -c release --product fractalmidi 2>&1 | grep -E "error" || true
+            .build/release/fractalmidi train --config config/train_tiny.yaml --run "$run/run" --train-data "$run/songs.txt" --max-steps 1 --set logging.num_images_to_log=0 >/dev/null
+            local checkpoint; checkpoint=$run/run/checkpoints/$(cat "$run/run/checkpoints/latest")
+            python3 - "$checkpoint" "$corpus" <<'PY'
+import struct, sys, pathlib
+folder, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+state, weights = (folder / "state.json").read_bytes(), (folder / "model.safetensors").read_bytes()
+join = lambda s, w: struct.pack("<I", len(s)) + s + w
+(corpus / "tiny").write_bytes(join(state, weights))
+(corpus / "tiny-state-only").write_bytes(join(state, b""))
+PY
+            ;;
+    esac
+    cp Tests/FuzzRegressions/"$target"/* "$corpus/" 2>/dev/null || true
+}
+
+status=0
+for target in "${targets[@]}"; do
+    seed_corpus "$target"
+    artifacts=$work/$target/artifacts
+    mkdir -p "$artifacts"
+    limit=(-runs="$runs")
+    [ "$seconds" -gt 0 ] && limit=(-max_total_time="$seconds")
+    log=$work/$target/last.log
+    start=$(date +%s)
+    set +e
+    ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin/fuzz-$target" "$work/$target/corpus" \
+        "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 \
+        -artifact_prefix="$artifacts/" -print_final_stats=1 > "$log" 2>&1
+    code=$?
+    set -e
+    elapsed=$(( $(date +%s) - start ))
+    executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    if [ $code -eq 0 ]; then
+        echo "fuzz-$target: $executions executions in ${elapsed} s, no crash, hang or excess allocation"
+    else
+        status=1
+        mkdir -p "Tests/FuzzRegressions/$target"
+        for found in "$artifacts"/*; do
+            [ -e "$found" ] || continue
+            cp "$found" "Tests/FuzzRegressions/$target/$(basename "$found")"
+        done
+        echo "fuzz-$target: FAILED after $executions executions in ${elapsed} s (exit $code); inputs copied to Tests/FuzzRegressions/$target/, log $log" >&2
+        grep -m3 -E "ERROR|SUMMARY|Fatal error" "$log" >&2 || true
+    fi
+done
+exit $status
