@@ -5,7 +5,8 @@
 #   bash scripts/fuzz.sh [--runs N | --seconds S] [TARGET ...]
 #
 # TARGET is one of midi, safetensors, config, checkpoint (default: all). Each target runs
-# until N executions (default 1,000,000) or S seconds, whichever is given, starting from a
+# until N executions (default 1,000,000) or S seconds (default 1,800), whichever comes first,
+# starting from a
 # seed corpus made from ../shared/data, config/ and the test fixtures, kept in .fuzz/ so a
 # second run continues where the first left off. A crash, hang (-timeout, 10 s) or allocation
 # over the memory limit (-rss_limit_mb / -malloc_limit_mb, 2 GB) stops the target; its input is
@@ -15,12 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=1000000
-seconds=0
+seconds=1800
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
-        --seconds) seconds=$2; runs=-1; shift 2 ;;
+        --seconds) seconds=$2; shift 2 ;;
         midi|safetensors|config|checkpoint) targets+=("$1"); shift ;;
         *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S and targets midi, safetensors, config, checkpoint" >&2; exit 1 ;;
     esac
@@ -30,10 +31,13 @@ shared=${FRACTALMIDI_DATA:-$root/../shared/data}
 
 bash scripts/install-deps.sh
 echo "building the fuzzers (release, -sanitize=fuzzer,address)"
-(cd Fuzz && swift build -c release --sanitize=fuzzer --sanitize=address 2>&1 | grep -E "error|Build complete" || true)
+# -sanitize=fuzzer links libFuzzer but instruments only the fuzz executables themselves; the
+# coverage flags instrument every module, so that the fuzzer sees which paths an input takes.
+(cd Fuzz && swift build -c release --sanitize=fuzzer --sanitize=address \
+    -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table 2>&1 | grep -E "error|Build complete" || true)
 bin=$root/Fuzz/.build/release
 for target in "${targets[@]}"; do
-    [ -x "$bin/fuzz-$target" ] || { echo "scripts/fuzz.sh: the fuzzer fuzz-$target did not build; see 'cd Fuzz && swift build -c release --sanitize=fuzzer --sanitize=address'" >&2; exit 1; }
+    [ -x "$bin/fuzz-$target" ] || { echo "scripts/fuzz.sh: the fuzzer fuzz-$target did not build; run the build line of this script by hand to see why" >&2; exit 1; }
 done
 
 work=$root/.fuzz
@@ -73,12 +77,11 @@ for target in "${targets[@]}"; do
     seed_corpus "$target"
     artifacts=$work/$target/artifacts
     mkdir -p "$artifacts"
-    limit=(-runs="$runs")
-    [ "$seconds" -gt 0 ] && limit=(-max_total_time="$seconds")
+    limit=(-runs="$runs" -max_total_time="$seconds")
     log=$work/$target/last.log
     start=$(date +%s)
     set +e
-    ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin/fuzz-$target" "$work/$target/corpus" \
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin/fuzz-$target" "$work/$target/corpus" \
         "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 > "$log" 2>&1
     code=$?

@@ -316,12 +316,13 @@ struct ConfigReader {
         let knownSections = Set(known.compactMap { $0.split(separator: ".").count == 2 ? String($0.split(separator: ".")[0]) : nil })
         for path in document.order where !read.contains(path) {
             let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-            if parts.count == 1 {
-                if knownSections.contains(path) {
-                    throw error(path, "\(path) must be a section of keys, got \(render(document.entries[path]!.node)); indent its keys under \(path):")
+            if parts.count < 2 {
+                if knownSections.contains(path), let entry = document.entries[path] {
+                    throw error(path, "\(path) must be a section of keys, got \(render(entry.node)); indent its keys under \(path):")
                 }
                 let topLevel = known.filter { !$0.contains(".") } + knownSections.sorted()
-                throw error(path, "\(path) is not a configuration key\(suggestion(for: path, among: topLevel)); remove it or correct its name")
+                let shown = path.isEmpty ? "an empty key" : path
+                throw error(path, "\(shown) is not a configuration key\(suggestion(for: path, among: topLevel)); remove it or correct its name")
             }
             let (section, key) = (parts[0], parts[1])
             guard knownSections.contains(section) else {

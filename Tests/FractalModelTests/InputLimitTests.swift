@@ -88,4 +88,13 @@ import Testing
         let fileError = #expect(throws: ConfigError.self) { try FractalConfig.load(contentsOf: url) }
         #expect(fileError?.message == "1048579 bytes is above the limit of 1048576 bytes for a configuration; check the path (e.g. config/train_default.yaml)")
     }
+
+    @Test("keys that are empty or only a dot are unknown keys, not a crash (found by fuzz-config)")
+    func emptyKeys() {
+        for (text, key) in [("?\n", ""), (".: 1\n", "."), ("model:\n  \"\": 1\n", "model.")] {
+            let error = #expect(throws: ConfigError.self) { try FractalConfig.parse(yaml: text, file: "k.yaml") }
+            #expect(error?.key == key)
+            #expect(error?.message.contains("is not a configuration key") == true, "\(String(describing: error))")
+        }
+    }
 }

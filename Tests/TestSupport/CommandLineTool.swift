@@ -72,6 +72,25 @@ public struct CommandLineTool: Sendable {
     }
 }
 
+extension CommandLineTool {
+    /// Starts the tool with `arguments` and returns at once, its output discarded, for tests
+    /// that stop it from outside (signals).
+    public func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
 /// The tool could not be found or started.
 public struct CommandLineToolError: Error, CustomStringConvertible {
     public var message: String
