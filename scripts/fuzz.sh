@@ -2,7 +2,7 @@
 # Runs the coverage-guided fuzzers (libFuzzer through the Swift toolchain's -sanitize=fuzzer,
 # with AddressSanitizer) on every parser of user input.
 #
-#   bash scripts/fuzz.sh [--runs N | --seconds S] [TARGET ...]
+#   bash scripts/fuzz.sh [--runs N] [--seconds S] [--seed K] [TARGET ...]
 #
 # TARGET is one of midi, safetensors, config, checkpoint (default: all). Each target runs
 # until N executions (default 1,000,000) or S seconds (default 1,800), whichever comes first,
@@ -11,19 +11,22 @@
 # second run continues where the first left off. A crash, hang (-timeout, 10 s) or allocation
 # over the memory limit (-rss_limit_mb / -malloc_limit_mb, 2 GB) stops the target; its input is
 # copied into Tests/FuzzRegressions/TARGET/, where the normal test suite replays it, and the
-# script exits 1. A summary line per target gives executions, time and the result.
+# script exits 1. A summary line per target gives executions, time and the result. --seed
+# fixes libFuzzer's random seed (CI's smoke run uses one, so that it repeats).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=1000000
 seconds=1800
+seed=0
 targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
         --seconds) seconds=$2; shift 2 ;;
+        --seed) seed=$2; shift 2 ;;
         midi|safetensors|config|checkpoint) targets+=("$1"); shift ;;
-        *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S and targets midi, safetensors, config, checkpoint" >&2; exit 1 ;;
+        *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S, --seed K and targets midi, safetensors, config, checkpoint" >&2; exit 1 ;;
     esac
 done
 [ ${#targets[@]} -gt 0 ] || targets=(midi safetensors config checkpoint)
@@ -77,7 +80,7 @@ for target in "${targets[@]}"; do
     seed_corpus "$target"
     artifacts=$work/$target/artifacts
     mkdir -p "$artifacts"
-    limit=(-runs="$runs" -max_total_time="$seconds")
+    limit=(-runs="$runs" -max_total_time="$seconds" -seed="$seed")
     log=$work/$target/last.log
     start=$(date +%s)
     set +e

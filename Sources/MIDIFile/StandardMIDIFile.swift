@@ -34,6 +34,11 @@ public struct StandardMIDIFile: Sendable, Equatable {
         }
     }
 
+    /// The largest file `init(contentsOf:)` reads (64 MiB): far above any real piece of music
+    /// (a MIDI file of a whole symphony is well under a megabyte), so that a wrong path to a
+    /// huge file is refused before it is read into memory.
+    public static let maximumFileSize = 64 << 20
+
     /// Reads a file from disk; errors name it by its last path component.
     public init(contentsOf url: URL) throws(MIDIFileError) {
         let fileName = url.lastPathComponent
@@ -45,6 +50,11 @@ public struct StandardMIDIFile: Sendable, Equatable {
         guard !isFolder.boolValue else {
             throw MIDIFileError(fileName: fileName, byteOffset: nil, problem: "\(url.path) is a folder, not a MIDI file",
                                 fix: "give the path of a .mid file")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > Self.maximumFileSize {
+            throw MIDIFileError(fileName: fileName, byteOffset: nil,
+                                problem: "\(size) bytes is above the limit of \(Self.maximumFileSize) bytes for a MIDI file",
+                                fix: "check that this is a MIDI file; the largest real ones are a few megabytes")
         }
         let data: Data
         do {

@@ -25,6 +25,21 @@ import Testing
         }
     }
 
+    @Test("a file over the size limit is refused before it is read")
+    func oversizedFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).mid")
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        defer { try? FileManager.default.removeItem(at: url) }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: UInt64(StandardMIDIFile.maximumFileSize + 1))  // sparse: no disk used
+        try handle.close()
+        #expect {
+            try StandardMIDIFile(contentsOf: url)
+        } throws: { error in
+            "\(error)" == "\(url.lastPathComponent): 67108865 bytes is above the limit of 67108864 bytes for a MIDI file; check that this is a MIDI file; the largest real ones are a few megabytes"
+        }
+    }
+
     @Test func emptyFile() {
         let message = "test.mid: the file is empty (0 bytes), not a Standard MIDI File; choose a Standard MIDI File (.mid)"
         #expect(Bytes.error([])?.description == message)

@@ -108,10 +108,12 @@ struct CrashSafetyTests {
     @Test("a disk that fills while generate writes: one line, status 1, only whole files",
           .enabled(if: SmallDisk.isAvailable, "needs root to mount a tmpfs"))
     func diskFullDuringGenerate() throws {
-        let disk = try SmallDisk(kilobytes: 48)
+        // Four 2-bar pieces take about 80 KB (each file rounded up to 4 KB pages): the disk
+        // fills somewhere in the second piece.
+        let disk = try SmallDisk(kilobytes: 24)
         defer { disk.unmount() }
         let output = disk.url.appendingPathComponent("out")
-        let result = try tool.run(["generate", "--bars", "4", "--seed", "1", "--count", "3", "-o", output.path])
+        let result = try tool.run(["generate", "--bars", "2", "--seed", "1", "--count", "4", "--iters", "4,4,4", "-o", output.path])
         #expect(result.status == 1, "status \(result.status): \(result.standardError)")
         let errorLines = result.standardError.split(separator: "\n").filter { $0.hasPrefix("fractalmidi:") }
         #expect(errorLines.count == 1, "\(result.standardError)")
