@@ -390,7 +390,11 @@ extension SamplingConfig {
     /// each at most the level's token count (one patch per step at the most).
     static func defaultIterations(model: ModelConfig, cropLength: Int) -> [Int] {
         let sides = model.imgSizeList
-        guard sides.count >= 2, model.generatorTypes.count == sides.count - 1, sides.allSatisfy({ $0 > 0 }) else { return [] }
+        // The configuration is not validated yet: keep to sizes the validator can accept, so
+        // that the token counts below cannot overflow (the validator then reports the rest).
+        guard sides.count >= 2, model.generatorTypes.count == sides.count - 1,
+              sides.allSatisfy({ (1...128).contains($0) }) else { return [] }
+        let cropLength = min(max(cropLength, 0), ConfigLimits.maxCropLength)
         var iterations: [Int] = []
         for (level, type) in model.generatorTypes.enumerated() where type == .mar {
             let patch = sides[level + 1]

@@ -97,4 +97,12 @@ import Testing
             #expect(error?.message.contains("is not a configuration key") == true, "\(String(describing: error))")
         }
     }
+
+    @Test("default iterations of a hierarchy with a huge patch side are left to the validator (found by fuzz-config)")
+    func hugePatchSideWithoutIterations() {
+        for overrides in [["model.img_size_list=[128, 161111111111111111, 4, 1]"],
+                          ["data.crop_length=9223372036854775807"]] {
+            #expect(throws: ConfigError.self) { try FractalConfig.parse(yaml: "", file: "h.yaml", overrides: overrides) }
+        }
+    }
 }
