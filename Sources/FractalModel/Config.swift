@@ -176,9 +176,9 @@ public struct DataConfig: Sendable, Equatable {
     /// Highest random transposition in semitones (`pitch_shift_max`).
     public var pitchShiftMax: Int = 12
     /// Folder of the decoded-roll cache (`cache_dir`); the trainer's default when nil.
+    /// (There is no steps-per-beat setting: a step is always a 16th note,
+    /// ``PianoRoll/stepsPerBeat``.)
     public var cacheDir: String? = nil
-    /// Time steps per beat (`steps_per_beat`); 4 makes one step a 16th note.
-    public var stepsPerBeat: Int = 4
 
     /// The default data settings.
     public init() {}

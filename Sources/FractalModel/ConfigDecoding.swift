@@ -63,6 +63,11 @@ struct ConfigReader {
     /// The sections of a configuration file.
     static let sections = ["model", "training", "data", "hardware", "logging", "sampling"]
 
+    /// Why `data.steps_per_beat` is refused: the whole data path (conversion, crops, bars,
+    /// MIDI timing) works in 16th-note steps, so the key could only ever say 4.
+    static let stepsPerBeatRemoved =
+        "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key"
+
     let document: ConfigDocument
     private var known: [String] = []
     private var read: Set<String> = []
@@ -177,7 +182,9 @@ struct ConfigReader {
         try value("data.pitch_shift_min", into: &data.pitchShiftMin)
         try value("data.pitch_shift_max", into: &data.pitchShiftMax)
         try optionalText("data.cache_dir", into: &data.cacheDir)
-        try value("data.steps_per_beat", into: &data.stepsPerBeat)
+        if take("data.steps_per_beat") != nil {
+            throw error("data.steps_per_beat", Self.stepsPerBeatRemoved)
+        }
         if let node = take("data.cache_in_memory"), let on = try typed("data.cache_in_memory", node, as: Bool.self), !on {
             warn(&warnings, "data.cache_in_memory",
                  "data.cache_in_memory false does not apply: decoded rolls are always held in memory (and cached on disk in data.cache_dir)")

@@ -124,8 +124,6 @@ private struct RuleChecker {
             let options = below >= patch ? "\(below) or \(above)" : "\(above)"
             throw fail("data.crop_length", "data.crop_length \(data.cropLength) is not a multiple of the level-0 patch \(patch); use \(options)")
         }
-        try require((1...24).contains(data.stepsPerBeat), "data.steps_per_beat",
-                    "data.steps_per_beat \(data.stepsPerBeat) is outside 1…24; use 4 (a step is a 16th note)")
         try require(data.augmentFactor >= 1, "data.augment_factor",
                     "data.augment_factor \(data.augmentFactor) must be at least 1 (crops per file per pass); use 1")
         for (key, value) in [("data.pitch_shift_min", data.pitchShiftMin), ("data.pitch_shift_max", data.pitchShiftMax)] {

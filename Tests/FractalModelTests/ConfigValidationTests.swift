@@ -60,7 +60,7 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         RuleCase("model.velocity_bins=128", "model.velocity_bins", "model.velocity_bins 128 is outside 1…127 (bins over the MIDI velocities 1…127); use 32"),
         RuleCase("model.init_std=0", "model.init_std", "model.init_std 0.0 must be above 0; use 0.02"),
         RuleCase("model.v_weight=-1", "model.v_weight", "model.v_weight -1.0 must be at least 0; use 1.0"),
-        RuleCase("data.steps_per_beat=0", "data.steps_per_beat", "data.steps_per_beat 0 is outside 1…24; use 4 (a step is a 16th note)"),
+        RuleCase("data.steps_per_beat=8", "data.steps_per_beat", "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key"),
         RuleCase("data.augment_factor=0", "data.augment_factor", "data.augment_factor 0 must be at least 1 (crops per file per pass); use 1"),
         RuleCase("data.pitch_shift_max=200", "data.pitch_shift_max", "data.pitch_shift_max 200 is outside -127…127 semitones; use e.g. 12"),
         RuleCase(["data.pitch_shift_min=5", "data.pitch_shift_max=2"], "data.pitch_shift_min",
@@ -156,6 +156,13 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         #expect(throws: ConfigError(file: "f.yaml", key: "training.lr",
                                     message: "training.lr is not a key of training; remove it or correct its name")) {
             _ = try FractalConfig.parse(yaml: "training:\n  lr: 0.1\n", file: "f.yaml")
+        }
+    }
+
+    @Test func stepsPerBeatInTheFileIsReportedWithItsFile() {
+        #expect(throws: ConfigError(file: "f.yaml", key: "data.steps_per_beat",
+                                    message: "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key")) {
+            _ = try FractalConfig.parse(yaml: "data:\n  steps_per_beat: 4\n", file: "f.yaml")
         }
     }
 

@@ -43,6 +43,19 @@ struct CheckpointConfigTests {
         #expect(try FractalConfig(checkpointEntries: decoded.config.map { ($0.key, $0.value) }, file: "state.json") == config)
     }
 
+    @Test("a checkpoint written while data.steps_per_beat was a key reads when it says 4, and is refused in one line otherwise")
+    func stepsPerBeatOfOlderCheckpoints() throws {
+        let entries = FractalConfig().checkpointEntries
+        #expect(!entries.contains { $0.path == "data.steps_per_beat" })
+        let older = entries + [("data.steps_per_beat", CheckpointConfigValue.int(4))]
+        #expect(try FractalConfig(checkpointEntries: older, file: "state.json") == FractalConfig())
+        let eight = entries + [("data.steps_per_beat", CheckpointConfigValue.int(8))]
+        #expect(throws: ConfigError(file: "state.json", key: "data.steps_per_beat", message:
+            "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key")) {
+            _ = try FractalConfig(checkpointEntries: eight, file: "state.json")
+        }
+    }
+
     @Test("a checkpoint written before model.pitch_embedding existed reads as a model without it")
     func switchAddedLater() throws {
         var config = FractalConfig()
