@@ -15,7 +15,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fractalmidi", targets: ["fractalmidi"]),
-        .library(name: "FractalMIDIKit", targets: ["MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation"]),
+        .library(name: "FractalMIDIKit", targets: [
+            "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "ModelStore", "Generation", "Training", "Evaluation",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,15 +37,19 @@ let package = Package(
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: nativeSwift),
         .target(name: "NN", dependencies: ["Engine", "COpenBLAS"], swiftSettings: nativeSwift),
         .target(name: "FractalModel", dependencies: ["NN", "PianoRoll", "Yams"], swiftSettings: nativeSwift),
-        .target(name: "Training", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile"], swiftSettings: nativeSwift),
+        .target(name: "ModelStore", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll"], swiftSettings: nativeSwift),
+        .target(name: "Generation", dependencies: ["ModelStore", "FractalModel", "Engine", "PianoRoll", "MIDIFile"],
+                swiftSettings: nativeSwift),
+        .target(name: "Training", dependencies: ["Generation", "ModelStore", "FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile"],
+                swiftSettings: nativeSwift),
         .target(name: "Evaluation", dependencies: ["PianoRoll", "MIDIFile", "Imaging"], swiftSettings: nativeSwift),
 
         // The command-line tool.
         .executableTarget(
             name: "fractalmidi",
             dependencies: [
-                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "ModelStore", "Generation", "Training",
+                "Evaluation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift
         ),
@@ -59,11 +65,13 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "FractalModel", "PianoRoll", "TestSupport"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "FractalModel", "NN", "TestSupport"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "ModelStore", "FractalModel", "PianoRoll", "MIDIFile", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelStore", "FractalModel", "PianoRoll", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"], exclude: ["Fixtures"]),
         .testTarget(name: "fractalmidiTests", dependencies: [
             "fractalmidi", "TestSupport",
-            "FractalModel", "Training", "NN", "PianoRoll", "MIDIFile", "ImageDecoders",
+            "FractalModel", "ModelStore", "Generation", "Training", "NN", "PianoRoll", "MIDIFile", "ImageDecoders",
         ]),
     ]
 )

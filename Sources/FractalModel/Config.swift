@@ -22,7 +22,7 @@ public struct FractalConfig: Sendable, Equatable {
     /// The seed of every random choice of a run (`seed:`).
     public var seed: Int
 
-    /// A configuration with every value at its default (the default model of DESIGN §4).
+    /// A configuration with every value at its default (the default model).
     public init(
         model: ModelConfig = ModelConfig(),
         training: TrainingConfig = TrainingConfig(),
@@ -129,7 +129,7 @@ public struct ModelConfig: Sendable, Equatable {
     /// leaves what the model computes unchanged until training moves them.
     public var pitchEmbedding: Bool = false
 
-    /// The default model of DESIGN §4 (the reference `train_default.yaml` shape).
+    /// The default model (the reference `train_default.yaml` shape).
     public init() {}
 
     /// Number of generator levels (every `img_size_list` entry but the last).
@@ -214,7 +214,7 @@ public struct LoggingConfig: Sendable, Equatable {
     public init() {}
 }
 
-/// The knobs of generation (DESIGN §5).
+/// The knobs of generation.
 public struct SamplingConfig: Sendable, Equatable {
     /// MAR iterations per MAR level, top first (`num_iter_list`); AR levels take one step per
     /// patch and have no entry.

@@ -1,5 +1,5 @@
 extension FractalConfig {
-    /// Checks every rule a configuration must meet before anything runs (DESIGN §7).
+    /// Checks every rule a configuration must meet before anything runs.
     ///
     /// - Parameter file: the name messages give for the configuration.
     /// - Returns: warnings about values that are allowed but probably not meant (a run that

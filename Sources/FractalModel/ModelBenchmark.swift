@@ -6,7 +6,7 @@ import PianoRoll
 import Glibc
 #endif
 
-/// Measured training and sampling speed of a model (DESIGN §9), for `fractalmidi bench model`.
+/// Measured training and sampling speed of a model, for `fractalmidi bench model`.
 ///
 /// A training step is the loss and its gradient (``FractalGenerativeModel/trainingStep(cells:labels:width:gradientScale:chunkCells:rng:)``) and an AdamW update on a batch of random
 /// piano-roll-like rolls (fixed seed); its time is the median of the timed steps after one

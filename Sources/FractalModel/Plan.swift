@@ -1,6 +1,6 @@
 import Foundation
 
-/// The computed cost of a fractal model (DESIGN §4, §9): per level its grid, tokens,
+/// The computed cost of a fractal model: per level its grid, tokens,
 /// parameters, FLOPs and activation memory, for rolls of width `width`.
 ///
 /// ## The parameter inventory (the model must implement exactly these tensors)

@@ -3,7 +3,7 @@ import Engine
 import NN
 import PianoRoll
 
-/// The knobs of generation (DESIGN §5).
+/// The knobs of generation.
 public struct SamplingSettings: Sendable, Equatable {
     /// MAR iterations per MAR level, top first (AR levels have no entry).
     public var numIterList: [Int]
@@ -114,7 +114,7 @@ public struct SamplingSettings: Sendable, Equatable {
     }
 }
 
-/// Cells that generation must keep (DESIGN §5): `cells` holds `count × 128 × width` codes
+/// Cells that generation must keep: `cells` holds `count × 128 × width` codes
 /// (each roll pitch-major, as `PianoRoll.codes`) and `mask` marks the cells that are known.
 /// Output cells marked known are bit-for-bit these cells. Continuation marks the first
 /// steps of every pitch; inpainting marks everything outside the regions to regenerate.
@@ -155,9 +155,11 @@ public struct SamplingError: Error, CustomStringConvertible, Equatable, Sendable
     public init(_ message: String) { self.message = message }
     /// The message.
     public var description: String { message }
+    /// Sampling stopped because the caller asked it to (`isCancelled` answered `true`).
+    public static let cancelled = SamplingError("sampling was cancelled")
 }
 
-/// Classifier-free guidance at the head (DESIGN §4): u + cfg·(c − u), with FractalGen's filter.
+/// Classifier-free guidance at the head: u + cfg·(c − u), with FractalGen's filter.
 public enum Guidance {
     /// Mixes conditional logits `c` and null-branch logits `u` (one row each):
     /// where the conditional probability is below `filterThreshold`, u is raised to at least
@@ -179,7 +181,7 @@ public enum Guidance {
 }
 
 extension FractalGenerativeModel {
-    /// Generates `count` rolls of the model's width (DESIGN §5).
+    /// Generates `count` rolls of the model's width.
     ///
     /// - Parameters:
     ///   - labels: one style label per roll (label 0 for all when nil).
@@ -187,10 +189,13 @@ extension FractalGenerativeModel {
     ///     exactly the given ones, and the rest is generated around them.
     ///   - settings: iterations, guidance, temperature, seed.
     ///   - onProgress: called with the canvas after each level-0 step.
+    ///   - isCancelled: asked after each level-0 step; when it answers `true`, sampling stops
+    ///     and throws ``SamplingError/cancelled``.
     /// - Returns: `count` rolls of `128 × width` cell codes, pitch-major.
     /// - Throws: `SamplingError` when a setting or the known content does not fit the model.
     public func sample(count: Int, labels: [Int32]? = nil, known: KnownContent? = nil, settings: SamplingSettings,
-                       onProgress: ((SamplingProgress) -> Void)? = nil) throws(SamplingError) -> [[UInt8]] {
+                       onProgress: ((SamplingProgress) -> Void)? = nil,
+                       isCancelled: (() -> Bool)? = nil) throws(SamplingError) -> [[UInt8]] {
         let rollCells = PianoRoll.pitchCount * width
         guard count > 0 else { throw SamplingError("count \(count) must be at least 1") }
         let labels = labels ?? Array(repeating: 0, count: count)
@@ -235,6 +240,7 @@ extension FractalGenerativeModel {
         let startKnown = known?.mask ?? [Bool](repeating: false, count: count * rollCells)
         let seams = settings.redrawsSeams ? SeamPass(width: width, patch: levels.layers[0].geometry.patch) : nil
         var run = SamplingRun(settings: settings, rng: Engine.RandomGenerator(seed: settings.seed), onProgress: onProgress,
+                              isCancelled: isCancelled,
                               width: width, passes: seams == nil ? 1 : 2,
                               continuity: NoteContinuity(cells: startCells, decided: startKnown, width: width),
                               key: KeyGuide(cells: startCells, decided: startKnown, width: width, weight: settings.offScaleWeight))
@@ -245,8 +251,9 @@ extension FractalGenerativeModel {
         Engine.withoutGradients {
             let conditions = classes.embedding(indices: branchLabels, indexShape: [branchLabels.count, 1])
             fill(level: 0, conditions: conditions, canvas: &canvas, run: &run)
-            if let seams { redrawSeams(seams, conditions: conditions, canvas: &canvas, known: startKnown, run: &run) }
+            if let seams, !run.isStopped { redrawSeams(seams, conditions: conditions, canvas: &canvas, known: startKnown, run: &run) }
         }
+        if run.isStopped { throw .cancelled }
         return (0..<count).map { Array(canvas.cells[($0 * rollCells)..<(($0 + 1) * rollCells)]) }
     }
 
@@ -315,7 +322,7 @@ extension FractalGenerativeModel {
             orders.append(patchOrder == .time ? geometry.drawingEarlierColumnsFirst(order) : order)
         }
         var maskedCounts = orders.map(\.count)
-        for step in 0..<steps {
+        for step in 0..<steps where !run.isStopped {
             let ratio = step == steps - 1 ? 0 : cos(Double.pi / 2 * Double(step + 1) / Double(steps))
             if level.level == 0 { run.cfg = run.settings.cfg(atProgress: 1 - ratio) }
             var picks: [PatchReference] = []
@@ -348,7 +355,7 @@ extension FractalGenerativeModel {
         let geometry = level.geometry
         let tokens = geometry.tokens, items = canvas.items, branches = run.branches
         let decoder = level.makeDecoder(conditions: conditions, pitchOrigins: canvas.branchPitchOrigins(branches))
-        for (position, token) in level.scanOrder.enumerated() {
+        for (position, token) in level.scanOrder.enumerated() where !run.isStopped {
             if level.level == 0 { run.cfg = run.settings.cfg(atProgress: Double(position + 1) / Double(tokens)) }
             let picks = (0..<items).filter { !geometry.isPatchFull(canvas.known, item: $0, token: token) }
                 .map { PatchReference(item: $0, token: token) }
@@ -414,6 +421,10 @@ struct SamplingRun {
     let settings: SamplingSettings
     var rng: Engine.RandomGenerator
     let onProgress: ((SamplingProgress) -> Void)?
+    /// Asked after each level-0 step whether to stop.
+    let isCancelled: (() -> Bool)?
+    /// Whether `isCancelled` answered `true`: the levels stop drawing.
+    var isStopped = false
     let width: Int
     /// Level-0 passes over the rolls: 1, or 2 with the seam pass.
     let passes: Int
@@ -428,11 +439,12 @@ struct SamplingRun {
     /// The pitch classes of the notes decided so far, which make notes outside the scale rarer.
     var key: KeyGuide
 
-    init(settings: SamplingSettings, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?, width: Int,
-         passes: Int, continuity: NoteContinuity, key: KeyGuide) {
+    init(settings: SamplingSettings, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?,
+         isCancelled: (() -> Bool)?, width: Int, passes: Int, continuity: NoteContinuity, key: KeyGuide) {
         self.settings = settings
         self.rng = rng
         self.onProgress = onProgress
+        self.isCancelled = isCancelled
         self.width = width
         self.passes = passes
         self.cfg = settings.cfg
@@ -456,10 +468,11 @@ struct SamplingRun {
         return weights.lastIndex { $0 > 0 } ?? 0
     }
 
-    /// Ends a level-0 step: settles the sustains that waited for their previous step, then
-    /// reports the canvas (the rolls) to `onProgress`.
+    /// Ends a level-0 step: settles the sustains that waited for their previous step, reports
+    /// the canvas (the rolls) to `onProgress`, and asks `isCancelled` whether to go on.
     mutating func finishStep(of canvas: inout Canvas, step: Int, steps: Int) {
         continuity.repairOrphans(in: &canvas.cells)
+        defer { if isCancelled?() == true { isStopped = true } }
         guard let onProgress else { return }
         let rollCells = PianoRoll.pitchCount * width
         let rolls = rollsOfCanvas(canvas.cells)

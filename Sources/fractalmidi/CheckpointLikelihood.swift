@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import FractalModel
+import ModelStore
 import Training
 
 /// A trained model's bits per cell on some music beside that music's baseline, the entropy of
@@ -29,25 +30,22 @@ struct CheckpointLikelihood {
     /// Songs without a label are scored as the model's default style (the style generation
     /// uses when none is asked for), not as class 0.
     static func measure(checkpoint checkpointPath: String, data dataPath: String) throws -> CheckpointLikelihood {
-        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: checkpointPath), choosing: .best)
-        let config = checkpoint.config
-        let model = FractalGenerativeModel(config: config, seed: 0)
-        try checkpoint.loadParameters(into: model)
-        let styles = checkpoint.state.styles ?? []
-        var dataset = try TrainerData.decode(dataPath, title: "evaluation data", config: config, styles: styles)
-        let defaultClass = checkpoint.state.defaultStyle.flatMap { styles.firstIndex(of: $0) } ?? 0
+        let trained = try TrainedModel.load(from: URL(fileURLWithPath: checkpointPath))
+        let config = trained.config
+        var dataset = try TrainerData.decode(dataPath, title: "evaluation data", config: config, styles: trained.styles)
+        let defaultClass = trained.defaultStyleClass
         let unlabeled = dataset.songs.filter { $0.classIndex == MusicDataset.unlabeledClass }.count
         for index in dataset.songs.indices where dataset.songs[index].classIndex == MusicDataset.unlabeledClass {
             dataset.songs[index].classIndex = Int32(defaultClass)
         }
         let crops = try ValidationCrops(dataset: dataset, cropLength: config.data.cropLength)
-        let score = crops.bitsPerCell(of: model, batchSize: config.training.valBatchSize)
+        let score = crops.bitsPerCell(of: trained.model, batchSize: config.training.valBatchSize)
         let baseline = try CellDistribution(rolls: dataset.songs.map(\.roll)).bitsPerCell
-        return CheckpointLikelihood(checkpoint: checkpoint.directory, bitsPerCell: score.bitsPerCell,
+        return CheckpointLikelihood(checkpoint: trained.directory ?? URL(fileURLWithPath: checkpointPath), bitsPerCell: score.bitsPerCell,
                                     baselineBitsPerCell: baseline, songs: dataset.songs.count,
                                     crops: crops.origins.count, cells: score.cells, unlabeledSongs: unlabeled,
                                     defaultClass: defaultClass,
-                                    defaultStyle: styles.indices.contains(defaultClass) ? styles[defaultClass] : nil)
+                                    defaultStyle: trained.styleName(ofClass: defaultClass))
     }
 
     /// One line saying which style the songs were scored as.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import FractalModel
+import Generation
+import ModelStore
 
 /// The options `generate`, `continue` and `inpaint` share: the model, the sampling knobs and
 /// the outputs.
@@ -108,31 +110,52 @@ struct GenerationArguments: ParsableArguments {
         return orders.compactMap { $0 }
     }
 
-    /// The sampling settings: these options over the model config's `sampling:` section.
-    func settings(for model: GenerationModel, seed: UInt64) throws(GenerationError) -> SamplingSettings {
-        var settings = SamplingSettings(model.config.sampling, seed: seed)
-        if let cfg { settings.cfg = cfg }
-        if let temperature { settings.temperature = temperature }
-        if let holdTemperature { settings.holdTemperature = holdTemperature }
-        if let topP { settings.topP = topP }
-        if let offScaleWeight { settings.offScaleWeight = offScaleWeight }
-        if let redrawSeams { settings.redrawsSeams = redrawSeams }
-        if let list = try? iterationList() { settings.numIterList = list }
-        let marLevels = model.config.model.generatorTypes.filter { $0 == .mar }.count
-        if iters != nil, settings.numIterList.count != marLevels {
-            throw .invalidInput("--iters '\(iters ?? "")' gives \(settings.numIterList.count) numbers but the model has "
-                + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one number per MAR level")
+    /// `request` with these options: the count, style, seed (a random one when `--seed` is
+    /// not given), tempo and sampling options (these flags over the model's `sampling:`
+    /// section), and intermediate rolls when the animation is written.
+    func completing(_ request: GenerationRequest, for model: TrainedModel) throws(InputError) -> GenerationRequest {
+        var request = request
+        request.count = count
+        request.style = style
+        request.seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        request.beatsPerMinute = bpm
+        request.reportsIntermediateRolls = !noAnimation
+        request.sampling = try sampling(over: model.config)
+        return request
+    }
+
+    /// The sampling options: these flags over `config`'s `sampling:` section.
+    func sampling(over config: FractalConfig) throws(InputError) -> SamplingConfig {
+        var options = config.sampling
+        if let cfg { options.cfg = cfg }
+        if let temperature { options.temperature = temperature }
+        if let holdTemperature { options.holdTemperature = holdTemperature }
+        if let topP { options.topP = topP }
+        if let offScaleWeight { options.offScaleWeight = offScaleWeight }
+        if let redrawSeams { options.redrawSeams = redrawSeams }
+        let marLevels = config.model.generatorTypes.filter { $0 == .mar }.count
+        if let list = try? iterationList() {
+            guard list.count == marLevels else {
+                throw InputError("--iters '\(iters ?? "")' gives \(list.count) numbers but the model has "
+                    + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one number per MAR level")
+            }
+            options.numIterList = list
         }
         if let orders = try? patchOrders() {
             guard orders.count == marLevels else {
-                throw .invalidInput("--patch-order '\(patchOrder ?? "")' gives \(orders.count) orders but the model has "
+                throw InputError("--patch-order '\(patchOrder ?? "")' gives \(orders.count) orders but the model has "
                     + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one per MAR level")
             }
-            settings.patchOrders = orders
+            options.patchOrder = orders
         }
-        _ = try model.styleClass(style)
-        return settings
+        return options
     }
+}
+
+/// An option that does not fit the model: one line naming it, the problem and the fix.
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The length options of `generate` and `continue`: `--bars N` or `--steps N`.

@@ -8,7 +8,7 @@ import FractalModel
         try FractalConfig.load(contentsOf: ConfigLoadingTests.shippedURL(name)).config
     }
 
-    /// Parameters of the model of DESIGN §4 as the inventory in `FractalPlan`'s documentation
+    /// Parameters of the model as the inventory in `FractalPlan`'s documentation
     /// lists them, counted tensor by tensor.
     static func handParameterCount(_ config: FractalConfig, width: Int) -> Int {
         let m = config.model

@@ -5,6 +5,7 @@ import PianoRoll
 import TestSupport
 import Testing
 import Training
+import ModelStore
 
 /// The fractal model trained on the CI subset of POP909 with `config/train_tiny.yaml`.
 @Suite("Trainer with the fractal model", .serialized)

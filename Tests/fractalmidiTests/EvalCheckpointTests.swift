@@ -1,5 +1,6 @@
 import Foundation
 import FractalModel
+import ModelStore
 import PianoRoll
 import Testing
 import TestSupport

@@ -7,6 +7,8 @@ import Testing
 import TestSupport
 import Training
 import fractalmidi
+import ModelStore
+import Generation
 
 /// A checkpoint of the tiny model (config/train_tiny.yaml: rolls 64 steps wide), saved the way
 /// the trainer saves one, built once for all tests. Its weights are the initial ones: the tests
@@ -275,7 +277,7 @@ struct GenerationCommandTests {
         (["continue", "/nonexistent/song.mid", "--model", "MODEL"], "song.mid"),
         (["continue", "INPUT", "--bars", "0", "--model", "MODEL"], "--bars 0"),
         (["generate", "--bars", "2", "--steps", "32", "--model", "MODEL"], "--bars and --steps both given"),
-        (["generate", "--model", "/nonexistent/run"], "--model /nonexistent/run: no such folder"),
+        (["generate", "--model", "/nonexistent/run"], "/nonexistent/run: no such folder; pass a training run folder or one of its checkpoint folders"),
         (["generate", "--model", "MODEL", "-o", "FILE/out"], "cannot create the output folder"),
         (["generate", "--model", "MODEL", "-o", "FILE"], "is a file, not a folder"),
         (["generate", "--model", "MODEL", "--style", "1"], "--style 1 is not a class of this model, which has 1"),
@@ -404,9 +406,9 @@ struct GenerationCommandTests {
 
 /// Region resolution as the command does it, through the public parser.
 struct RegionBarGridForTests {
-    let grid: fractalmidi.RegionBarGrid
-    init(_ roll: PianoRoll) { grid = fractalmidi.RegionBarGrid(roll) }
-    func resolve(_ text: String) throws -> fractalmidi.ResolvedRegion {
-        try fractalmidi.RegionSpecification(parsing: text).resolved(in: grid)
+    let grid: Generation.RegionBarGrid
+    init(_ roll: PianoRoll) { grid = Generation.RegionBarGrid(roll) }
+    func resolve(_ text: String) throws -> Generation.ResolvedRegion {
+        try Generation.RegionSpecification(parsing: text).resolved(in: grid)
     }
 }

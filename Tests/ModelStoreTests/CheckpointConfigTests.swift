@@ -1,8 +1,8 @@
 import Foundation
 import FractalModel
+import ModelStore
 import TestSupport
 import Testing
-import Training
 
 @Suite("Checkpoint configuration")
 struct CheckpointConfigTests {
@@ -35,7 +35,7 @@ struct CheckpointConfigTests {
         let rebuilt = try FractalConfig(checkpointEntries: config.checkpointEntries, file: "state.json")
         #expect(rebuilt == config)
         // Through state.json (JSON) and back, bit for bit.
-        let sampler = try ExampleSampler(dataset: decodedDataset([scaleRoll()]), cropLength: 16, pitchShifts: 0...0, seed: .max).state
+        let sampler = SamplerState(seed: .max, epoch: 3, position: 7, fingerprint: .max - 2)
         let state = CheckpointState(step: 9, randomSeed: .max - 1, sampler: sampler, metrics: CheckpointMetrics(loss: 0.1 + 0.2), config: config)
         let encoder = JSONEncoder(), decoder = JSONDecoder()
         let decoded = try decoder.decode(CheckpointState.self, from: encoder.encode(state))
