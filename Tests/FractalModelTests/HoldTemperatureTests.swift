@@ -8,16 +8,20 @@ import PianoRoll
 /// changing how long they last.
 @Suite struct HoldTemperatureTests {
     @Test func drawWeightsUseTheHoldTemperatureAfterASoundingNote() {
-        var settings = SamplingSettings(numIterList: [1], temperature: 2)
-        settings.holdTemperature = 0.5
+        let scaling = TemperatureScaling(temperature: 2, holdTemperature: 0.5)
         let logits: [Float] = [1, 0, -1]
-        let starting = settings.drawWeights(logits), holding = settings.drawWeights(logits, followsSoundingNote: true)
+        func weights(_ scaling: TemperatureScaling, followsSoundingNote: Bool) -> [Double] {
+            var scores = DrawScores(logits: logits)
+            scaling.process(&scores, in: DrawContext(position: 0, followsSoundingNote: followsSoundingNote))
+            return scores.drawWeights
+        }
+        let starting = weights(scaling, followsSoundingNote: false), holding = weights(scaling, followsSoundingNote: true)
         #expect(abs(starting[0] / starting[1] - exp(0.5)) < 1e-9)
         #expect(abs(holding[0] / holding[1] - exp(2.0)) < 1e-9)
         // Unset, the temperature divides every draw.
-        let plain = SamplingSettings(numIterList: [1], temperature: 2)
-        #expect(plain.holdTemperature == nil)
-        #expect(plain.drawWeights(logits, followsSoundingNote: true) == starting)
+        let plain = TemperatureScaling(temperature: 2)
+        #expect(SamplingSettings(numIterList: [1], temperature: 2).holdTemperature == nil)
+        #expect(weights(plain, followsSoundingNote: true) == starting)
     }
 
     /// An untrained model whose head gives every cell the same state logits: sustain 2, the

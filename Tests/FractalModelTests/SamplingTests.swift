@@ -76,8 +76,8 @@ import FractalModel
 
     @Test func guidanceOfOneIsTheConditionalBranchAlone() throws {
         let c: [Float] = [2, -1, 0.5, -30], u: [Float] = [0, 1, 3, -40]
-        #expect(Guidance.mix(conditional: c, unconditional: u, cfg: 1, filterThreshold: 1e-4) == c)
-        let mixed = Guidance.mix(conditional: c, unconditional: u, cfg: 3, filterThreshold: 1e-4)
+        #expect(ClassifierFreeGuidance.mix(conditional: c, unconditional: u, cfg: 1, filterThreshold: 1e-4) == c)
+        let mixed = ClassifierFreeGuidance.mix(conditional: c, unconditional: u, cfg: 3, filterThreshold: 1e-4)
         #expect(abs(mixed[0] - (0 + 3 * (2 - 0))) < 1e-6)
         #expect(abs(mixed[1] - (1 + 3 * (-1 - 1))) < 1e-6)
         // Class 3 is ruled out by the condition (p ≈ 1e-14): its null logit is raised to
@@ -117,7 +117,10 @@ import FractalModel
         let probabilities: [Double] = [0.2, 0.7, 0.1]
         let logits = probabilities.map { Float(Foundation.log($0)) }
         func weights(_ topP: Double, temperature: Double = 1, of logits: [Float] = logits) -> [Double] {
-            SamplingSettings(numIterList: [1], temperature: temperature, topP: topP).drawWeights(logits)
+            var scores = DrawScores(logits: logits)
+            TemperatureScaling(temperature: temperature).process(&scores, in: DrawContext(position: 0))
+            Nucleus(topP: topP).process(&scores, in: DrawContext(position: 0))
+            return scores.drawWeights
         }
         func kept(_ topP: Double, temperature: Double = 1) -> [Int] {
             let weights = weights(topP, temperature: temperature)
