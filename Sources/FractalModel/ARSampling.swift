@@ -13,7 +13,7 @@ extension FractalGenerativeModel {
         let tokens = geometry.tokens, items = canvas.items, branches = run.branches
         let decoder = level.makeDecoder(conditions: conditions, pitchOrigins: canvas.branchPitchOrigins(branches))
         for (position, token) in level.scanOrder.enumerated() where !run.isStopped {
-            if level.level == 0 { run.cfg = run.settings.cfg(atProgress: Double(position + 1) / Double(tokens)) }
+            if level.level == 0 { run.cfg = run.options.cfg(atProgress: Double(position + 1) / Double(tokens)) }
             let picks = (0..<items).filter { !geometry.isPatchFull(canvas.known, item: $0, token: token) }
                 .map { PatchReference(item: $0, token: token) }
             if !picks.isEmpty {

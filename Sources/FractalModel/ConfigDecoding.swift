@@ -228,7 +228,7 @@ struct ConfigReader {
         if let given = optional("sampling.num_iter_list", as: [Int].self) {
             config.sampling.numIterList = try given.get()
         } else {
-            config.sampling.numIterList = SamplingConfig.defaultIterations(model: config.model, cropLength: config.data.cropLength)
+            config.sampling.numIterList = SamplingOptions.defaultIterations(model: config.model, cropLength: config.data.cropLength)
         }
         try value("sampling.cfg", into: &config.sampling.cfg)
         try choice("sampling.cfg_schedule", into: &config.sampling.cfgSchedule)
@@ -391,7 +391,7 @@ extension PatchOrder {
     }
 }
 
-extension SamplingConfig {
+extension SamplingOptions {
     /// The MAR iterations used when `num_iter_list` is not given: 64 at level 0 and 16 below,
     /// each at most the level's token count (one patch per step at the most).
     static func defaultIterations(model: ModelConfig, cropLength: Int) -> [Int] {

@@ -6,7 +6,7 @@ import PianoRoll
 /// twentieth), so each roll counts the pitch classes of its decided onsets (known, or sampled)
 /// and, once it has ``minimumNotes``, takes the major scale holding most of them as its key
 /// (the twelve major scales are also the natural minor ones) and multiplies the probability of
-/// a new note outside it by `weight` (``SamplingSettings/offScaleWeight``).
+/// a new note outside it by `weight` (``SamplingOptions/offScaleWeight``).
 public struct KeyGuide: LogitProcessor {
     /// The decided onsets a roll needs before its scale guides the draws.
     public static let minimumNotes = 16

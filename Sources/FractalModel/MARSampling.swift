@@ -13,12 +13,14 @@ extension FractalGenerativeModel {
     func fillMAR(level: GeneratorLevel, conditions: Tensor, canvas: inout Canvas, run: inout SamplingRun) {
         let geometry = level.geometry
         let tokens = geometry.tokens, items = canvas.items, branches = run.branches
-        let marIndex = config.generatorTypes.prefix(level.level).filter { $0 == .mar }.count
-        let steps = run.settings.numIterList[marIndex]
+        guard let options = run.options.level(level.level, of: config.generatorTypes) else {
+            preconditionFailure("level \(level.level) is MAR but the sampling options have no entry for it")
+        }
+        let steps = options.iterations
         // Patches whose cells are all known are never masked; the rest start masked, in a
         // fresh random order per item. The masked set is always a prefix of the order, so the
         // end of the order is drawn first.
-        let patchOrder = run.settings.patchOrder(ofMARLevel: marIndex)
+        let patchOrder = options.patchOrder
         var orders: [[Int]] = []
         for item in 0..<items {
             var order = (0..<tokens).filter { !geometry.isPatchFull(canvas.known, item: item, token: $0) }
@@ -28,7 +30,7 @@ extension FractalGenerativeModel {
         var maskedCounts = orders.map(\.count)
         for step in 0..<steps where !run.isStopped {
             let ratio = step == steps - 1 ? 0 : cos(Double.pi / 2 * Double(step + 1) / Double(steps))
-            if level.level == 0 { run.cfg = run.settings.cfg(atProgress: 1 - ratio) }
+            if level.level == 0 { run.cfg = run.options.cfg(atProgress: 1 - ratio) }
             var picks: [PatchReference] = []
             var nextCounts = maskedCounts
             for item in 0..<items where maskedCounts[item] > 0 {

@@ -98,7 +98,7 @@ public struct PatchSizeComparison: Sendable, Equatable {
     }
 }
 
-extension SamplingConfig {
+extension SamplingOptions {
     /// `numIterList` with each MAR level's entry at most that level's token count for rolls
     /// `cropLength` wide (unchanged when the lists do not fit the model).
     func cappedIterations(model: ModelConfig, cropLength: Int) -> [Int] {

@@ -10,13 +10,14 @@ extension FractalGenerativeModel {
     ///   - labels: one style label per roll (label 0 for all when nil).
     ///   - known: cells to keep (continuation, inpainting); output cells marked known are
     ///     exactly the given ones, and the rest is generated around them.
-    ///   - settings: iterations, guidance, temperature, seed.
+    ///   - options: iterations, guidance, temperature, the seed, … (checked with
+    ///     ``SamplingOptions/check(for:width:)``).
     ///   - onProgress: called with the canvas after each level-0 step.
     ///   - isCancelled: asked after each level-0 step; when it answers `true`, sampling stops
     ///     and throws ``SamplingError/cancelled``.
     /// - Returns: `count` rolls of `128 × width` cell codes, pitch-major.
     /// - Throws: `SamplingError` when a setting or the known content does not fit the model.
-    public func sample(count: Int, labels: [Int32]? = nil, known: KnownContent? = nil, settings: SamplingSettings,
+    public func sample(count: Int, labels: [Int32]? = nil, known: KnownContent? = nil, options: SamplingOptions,
                        onProgress: ((SamplingProgress) -> Void)? = nil,
                        isCancelled: (() -> Bool)? = nil) throws(SamplingError) -> [[UInt8]] {
         let rollCells = PianoRoll.pitchCount * width
@@ -26,26 +27,15 @@ extension FractalGenerativeModel {
         if let bad = labels.first(where: { $0 < 0 || Int($0) >= config.numClasses }) {
             throw SamplingError("label \(bad) is outside 0..<\(config.numClasses); use a label the model was trained with")
         }
+        // A list for a model with more MAR levels works here: entries past this model's are unused.
+        var options = options
         let marLevels = config.generatorTypes.prefix(levels.layers.count).filter { $0 == .mar }.count
-        guard settings.numIterList.count >= marLevels, settings.numIterList.allSatisfy({ $0 >= 1 }) else {
-            throw SamplingError("num_iter_list \(settings.numIterList) needs \(marLevels) entries of at least 1, one per MAR level")
+        if options.numIterList.count > marLevels { options.numIterList = Array(options.numIterList.prefix(marLevels)) }
+        do {
+            try options.check(for: config, width: width)
+        } catch {
+            throw SamplingError(error.description)
         }
-        guard settings.patchOrders.isEmpty || settings.patchOrders.count == marLevels else {
-            throw SamplingError("patch_order [\(settings.patchOrders.map(\.rawValue).joined(separator: ", "))] needs \(marLevels) entries, one per MAR level; give one random or time per level, or none for random order everywhere")
-        }
-        guard settings.temperature > 0, settings.temperature.isFinite else {
-            throw SamplingError("temperature \(settings.temperature) must be a positive number; use e.g. 1.0")
-        }
-        if let hold = settings.holdTemperature, !(hold > 0 && hold.isFinite) {
-            throw SamplingError("hold_temperature \(hold) must be a positive number; use e.g. 1.0")
-        }
-        guard settings.topP > 0, settings.topP <= 1 else {
-            throw SamplingError("top_p \(settings.topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.98")
-        }
-        guard settings.offScaleWeight > 0, settings.offScaleWeight <= 1 else {
-            throw SamplingError("off_scale_weight \(settings.offScaleWeight) is outside (0, 1]; use 1 to leave the model's notes alone, or e.g. 0.1")
-        }
-        guard settings.cfg.isFinite, settings.cfg >= 0 else { throw SamplingError("cfg \(settings.cfg) must be a number ≥ 0; use 1 for no guidance") }
         if let known {
             guard known.cells.count == count * rollCells, known.mask.count == count * rollCells else {
                 throw SamplingError("known content holds \(known.cells.count) cells and \(known.mask.count) flags; \(count) rolls of 128 × \(width) need \(count * rollCells) of each")
@@ -61,12 +51,12 @@ extension FractalGenerativeModel {
         defer { setTraining(wasTraining) }
         let startCells = known.map { k in zip(k.cells, k.mask).map { $1 ? $0 : 0 } } ?? [UInt8](repeating: 0, count: count * rollCells)
         let startKnown = known?.mask ?? [Bool](repeating: false, count: count * rollCells)
-        let seams = settings.redrawsSeams ? SeamPass(width: width, patch: levels.layers[0].geometry.patch) : nil
-        var run = SamplingRun(settings: settings, rng: Engine.RandomGenerator(seed: settings.seed), onProgress: onProgress,
+        let seams = options.redrawSeams ? SeamPass(width: width, patch: levels.layers[0].geometry.patch) : nil
+        var run = SamplingRun(options: options, rng: Engine.RandomGenerator(seed: options.seed), onProgress: onProgress,
                               isCancelled: isCancelled,
                               width: width, passes: seams == nil ? 1 : 2,
                               continuity: NoteContinuity(cells: startCells, decided: startKnown, width: width),
-                              key: KeyGuide(cells: startCells, decided: startKnown, width: width, weight: settings.offScaleWeight))
+                              key: KeyGuide(cells: startCells, decided: startKnown, width: width, weight: options.offScaleWeight))
         var canvas = Canvas(items: count, cells: startCells, known: startKnown,
                             pitchOrigins: [Int](repeating: 0, count: count), rollIndices: Array(0..<(count * rollCells)))
         let classes = levels.layers[0].classEmbedding!
@@ -85,7 +75,7 @@ extension FractalGenerativeModel {
     func redrawSeams(_ seams: SeamPass, conditions: Tensor, canvas: inout Canvas, known: [Bool], run: inout SamplingRun) {
         var pass = seams.canvas(cells: canvas.cells, known: known, items: canvas.items)
         run.continuity = NoteContinuity(cells: pass.cells, decided: pass.known, width: width)
-        run.key = KeyGuide(cells: pass.cells, decided: pass.known, width: width, weight: run.settings.offScaleWeight)
+        run.key = KeyGuide(cells: pass.cells, decided: pass.known, width: width, weight: run.options.offScaleWeight)
         let firstPass = canvas.cells
         run.pass = 1
         run.rollsOfCanvas = { cells in
@@ -148,7 +138,7 @@ struct Canvas {
 
 /// The state of one `sample` call: settings, the random stream, the current guidance.
 struct SamplingRun {
-    let settings: SamplingSettings
+    let options: SamplingOptions
     var rng: Engine.RandomGenerator
     let onProgress: ((SamplingProgress) -> Void)?
     /// Asked after each level-0 step whether to stop.
@@ -169,20 +159,20 @@ struct SamplingRun {
     /// The pitch classes of the notes decided so far, which make notes outside the scale rarer.
     var key: KeyGuide
 
-    init(settings: SamplingSettings, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?,
+    init(options: SamplingOptions, rng: Engine.RandomGenerator, onProgress: ((SamplingProgress) -> Void)?,
          isCancelled: (() -> Bool)?, width: Int, passes: Int, continuity: NoteContinuity, key: KeyGuide) {
-        self.settings = settings
+        self.options = options
         self.rng = rng
         self.onProgress = onProgress
         self.isCancelled = isCancelled
         self.width = width
         self.passes = passes
-        self.cfg = settings.cfg
+        self.cfg = options.cfg
         self.continuity = continuity
         self.key = key
     }
 
-    var guided: Bool { settings.isGuided }
+    var guided: Bool { options.isGuided }
     var branches: Int { guided ? 2 : 1 }
 
     /// The scores of a cell's state (silent, sustain, onset) from its conditional logits and
@@ -193,11 +183,11 @@ struct SamplingRun {
         var context = context
         context.unconditional = logits.unconditional
         let processors: [any LogitProcessor] = [
-            ClassifierFreeGuidance(cfg: cfg, filterThreshold: settings.filterThreshold),
+            ClassifierFreeGuidance(cfg: cfg, filterThreshold: options.filterThreshold),
             continuity,
             key,
-            TemperatureScaling(temperature: settings.temperature, holdTemperature: settings.holdTemperature),
-            Nucleus(topP: settings.topP),
+            TemperatureScaling(temperature: options.temperature, holdTemperature: options.holdTemperature),
+            Nucleus(topP: options.topP),
         ]
         var scores = DrawScores(logits: logits.conditional)
         for processor in processors { processor.process(&scores, in: context) }
@@ -211,9 +201,9 @@ struct SamplingRun {
         context.unconditional = logits.unconditional
         context.followsSoundingNote = false
         let processors: [any LogitProcessor] = [
-            ClassifierFreeGuidance(cfg: cfg, filterThreshold: settings.filterThreshold),
-            TemperatureScaling(temperature: settings.temperature),
-            Nucleus(topP: settings.topP),
+            ClassifierFreeGuidance(cfg: cfg, filterThreshold: options.filterThreshold),
+            TemperatureScaling(temperature: options.temperature),
+            Nucleus(topP: options.topP),
         ]
         var scores = DrawScores(logits: logits.conditional)
         for processor in processors { processor.process(&scores, in: context) }

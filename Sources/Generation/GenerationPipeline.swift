@@ -64,7 +64,7 @@ public struct GenerationPipeline {
         guard model.config.model.velocityBins == piece.velocityBins else {
             throw .invalidRequest("the input roll has \(piece.velocityBins) velocity bins but the model \(model.config.model.velocityBins)")
         }
-        let settings = SamplingSettings(request.sampling ?? model.config.sampling, seed: request.seed)
+        let options = (request.sampling ?? model.config.sampling).seeded(request.seed)
         var notes: [String] = []
         let delay = RollDelay(steps: piece.steps, delay: request.modelDelaySteps)
         if delay.delay > 0 {
@@ -93,11 +93,10 @@ public struct GenerationPipeline {
                 onFrame: request.reportsIntermediateRolls ? { rolls in latestRolls = rolls.map { delay.back($0) } } : nil,
                 sampleWindow: { input, frame throws(SamplingError) in
                     if isCancelled?() == true { throw SamplingError.cancelled }
-                    var windowSettings = settings
-                    windowSettings.seed = Self.windowSeed(settings.seed, window: input.index)
+                    let windowOptions = options.seeded(Self.windowSeed(options.seed, window: input.index))
                     return try model.model.sample(
                         count: count, labels: labels, known: KnownContent(cells: input.cells, mask: input.known),
-                        settings: windowSettings,
+                        options: windowOptions,
                         onProgress: { progress in
                             frame(progress.rolls)
                             onProgress?(GenerationProgress(window: input.index, windows: windows, step: progress.step,
@@ -111,7 +110,7 @@ public struct GenerationPipeline {
         }
         var tempoMap = piece.tempoMap
         if let bpm = request.beatsPerMinute { tempoMap = [PianoRoll.TempoChange(step: 0, beatsPerMinute: bpm)] }
-        let dynamics = PieceDynamicsChoice(request: request, model: model, styleClass: styleClass, seed: settings.seed)
+        let dynamics = PieceDynamicsChoice(request: request, model: model, styleClass: styleClass, seed: options.seed)
         if let note = dynamics.note { notes.append(note) }
         var pieces: [PianoRoll] = []
         var imposed: [PieceDynamics?] = []
@@ -127,8 +126,8 @@ public struct GenerationPipeline {
                 throw .invalidRequest("the model produced an invalid roll (\(error)); check that it was trained with \(piece.velocityBins) velocity bins")
             }
         }
-        return GenerationResult(pieces: pieces, settings: settings,
-                                windowSeeds: plan.windows.indices.map { Self.windowSeed(settings.seed, window: $0) },
+        return GenerationResult(pieces: pieces, options: options,
+                                windowSeeds: plan.windows.indices.map { Self.windowSeed(options.seed, window: $0) },
                                 styleClass: styleClass, style: model.styleName(ofClass: styleClass),
                                 modelDelaySteps: delay.delay, dynamics: imposed, notes: notes)
     }

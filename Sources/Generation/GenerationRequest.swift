@@ -18,8 +18,9 @@ public struct GenerationRequest: Sendable {
     public var count = 1
     /// A style name of the model or a class index; nil for the model's default style.
     public var style: String?
-    /// The sampling options; nil for the model's own (its configuration's `sampling:`).
-    public var sampling: SamplingConfig?
+    /// The sampling options; nil for the model's own (its configuration's `sampling:`). Their
+    /// seed is replaced by ``seed``.
+    public var sampling: SamplingOptions?
     /// The seed of every random choice; the same request gives the same pieces.
     public var seed: UInt64 = 0
     /// A tempo for the written pieces in beats per minute, replacing the piece's tempo map.

@@ -9,8 +9,8 @@ public struct GenerationResult: Sendable {
     /// The pieces, as long as the request's piece, with its time signatures and its tempo map
     /// (or the requested tempo).
     public var pieces: [PianoRoll]
-    /// The sampling settings used, with the request's seed.
-    public var settings: SamplingSettings
+    /// The sampling options used, with the request's seed.
+    public var options: SamplingOptions
     /// The seed of each window of the long-piece plan, in order (one for a piece no longer
     /// than the model's width).
     public var windowSeeds: [UInt64]

@@ -63,20 +63,10 @@ struct GenerationArguments: ParsableArguments {
         guard (1...64).contains(count) else {
             throw ValidationError("--count \(count) is outside 1…64; ask for between 1 and 64 pieces")
         }
-        if let cfg, !(cfg.isFinite && cfg >= 0) {
-            throw ValidationError("--cfg \(cfg) must be a number ≥ 0; use 1 for no guidance")
-        }
-        if let temperature, !(temperature.isFinite && temperature > 0) {
-            throw ValidationError("--temperature \(temperature) must be a positive number; use e.g. 1.0")
-        }
-        if let holdTemperature, !(holdTemperature.isFinite && holdTemperature > 0) {
-            throw ValidationError("--hold-temperature \(holdTemperature) must be a positive number; use e.g. 1.0")
-        }
-        if let topP, !(topP > 0 && topP <= 1) {
-            throw ValidationError("--top-p \(topP) is outside (0, 1]; use e.g. 0.98, or 1 to keep every state")
-        }
-        if let offScaleWeight, !(offScaleWeight > 0 && offScaleWeight <= 1) {
-            throw ValidationError("--off-scale-weight \(offScaleWeight) is outside (0, 1]; use e.g. 0.1, or 1 to leave the model's notes alone")
+        do {
+            try sampling(over: SamplingOptions()).checkValues()
+        } catch {
+            throw ValidationError(error.described(naming: error.option.flag))
         }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")
@@ -120,33 +110,37 @@ struct GenerationArguments: ParsableArguments {
         request.seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         request.beatsPerMinute = bpm
         request.reportsIntermediateRolls = !noAnimation
-        request.sampling = try sampling(over: model.config)
+        request.sampling = try sampling(for: model)
         return request
     }
 
-    /// The sampling options: these flags over `config`'s `sampling:` section.
-    func sampling(over config: FractalConfig) throws(InputError) -> SamplingConfig {
-        var options = config.sampling
+    /// The sampling options: these flags over `options` (a model's `sampling:` section).
+    func sampling(over options: SamplingOptions) -> SamplingOptions {
+        var options = options
         if let cfg { options.cfg = cfg }
         if let temperature { options.temperature = temperature }
         if let holdTemperature { options.holdTemperature = holdTemperature }
         if let topP { options.topP = topP }
         if let offScaleWeight { options.offScaleWeight = offScaleWeight }
         if let redrawSeams { options.redrawSeams = redrawSeams }
-        let marLevels = config.model.generatorTypes.filter { $0 == .mar }.count
-        if let list = try? iterationList() {
-            guard list.count == marLevels else {
-                throw InputError("--iters '\(iters ?? "")' gives \(list.count) numbers but the model has "
-                    + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one number per MAR level")
+        if let list = try? iterationList() { options.numIterList = list }
+        if let orders = try? patchOrders() { options.patchOrder = orders }
+        return options
+    }
+
+    /// The sampling options for `model`, checked against it, with a message naming the flag
+    /// (or the configuration key, for a value the flags left alone).
+    func sampling(for model: TrainedModel) throws(InputError) -> SamplingOptions {
+        let options = sampling(over: model.config.sampling)
+        do {
+            try options.check(for: model.config.model, width: model.model.width)
+        } catch {
+            let flagged: Bool = switch error.option {
+            case .iterations: iters != nil
+            case .patchOrder: patchOrder != nil
+            default: true
             }
-            options.numIterList = list
-        }
-        if let orders = try? patchOrders() {
-            guard orders.count == marLevels else {
-                throw InputError("--patch-order '\(patchOrder ?? "")' gives \(orders.count) orders but the model has "
-                    + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one per MAR level")
-            }
-            options.patchOrder = orders
+            throw InputError(error.described(naming: flagged ? error.option.flag : error.option.configurationKey))
         }
         return options
     }

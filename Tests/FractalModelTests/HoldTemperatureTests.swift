@@ -3,7 +3,7 @@ import Testing
 import FractalModel
 import PianoRoll
 
-/// `SamplingSettings.holdTemperature`: the state of a cell that follows a sounding note is
+/// `SamplingOptions.holdTemperature`: the state of a cell that follows a sounding note is
 /// drawn at its own temperature, so that `temperature` changes how many notes start without
 /// changing how long they last.
 @Suite struct HoldTemperatureTests {
@@ -20,7 +20,7 @@ import PianoRoll
         #expect(abs(holding[0] / holding[1] - exp(2.0)) < 1e-9)
         // Unset, the temperature divides every draw.
         let plain = TemperatureScaling(temperature: 2)
-        #expect(SamplingSettings(numIterList: [1], temperature: 2).holdTemperature == nil)
+        #expect(SamplingOptions(numIterList: [1], temperature: 2).holdTemperature == nil)
         #expect(weights(plain, followsSoundingNote: true) == starting)
     }
 
@@ -43,9 +43,9 @@ import PianoRoll
 
     /// Sustain cells per onset in the sampled rolls: how many steps a note lasts beyond its first.
     static func sustainsPerOnset(temperature: Double, hold: Double) throws -> Double {
-        var settings = SamplingSettings(numIterList: [2, 2, 2], temperature: temperature, seed: 3)
+        var settings = SamplingOptions(numIterList: [2, 2, 2], temperature: temperature, seed: 3)
         settings.holdTemperature = hold
-        let cells = try sustainFavouringModel().sample(count: 2, settings: settings).joined()
+        let cells = try sustainFavouringModel().sample(count: 2, options: settings).joined()
         let sustains = cells.filter { $0 == PianoRoll.Cell.sustainCode }.count
         let onsets = cells.filter { $0 >= PianoRoll.Cell.firstOnsetCode }.count
         return Double(sustains) / Double(max(onsets, 1))
@@ -63,14 +63,14 @@ import PianoRoll
     @Test func badHoldTemperaturesAreRejected() throws {
         let model = SamplingTests.model([.mar, .mar, .mar])
         for hold in [0, -1, .infinity] as [Double] {
-            var settings = SamplingSettings(numIterList: [1, 1, 1])
+            var settings = SamplingOptions(numIterList: [1, 1, 1])
             settings.holdTemperature = hold
-            #expect(throws: SamplingError("hold_temperature \(hold) must be a positive number; use e.g. 1.0")) {
-                _ = try model.sample(count: 1, settings: settings)
+            #expect(throws: SamplingError("sampling.hold_temperature \(hold) must be a positive number; use e.g. 1.0")) {
+                _ = try model.sample(count: 1, options: settings)
             }
         }
         let config = try FractalConfig.parse(yaml: "sampling:\n  hold_temperature: 0.9\n", file: "a.yaml").config
-        #expect(SamplingSettings(config.sampling, seed: 1).holdTemperature == 0.9)
+        #expect(config.sampling.seeded(1).holdTemperature == 0.9)
         #expect(try FractalConfig.parse(yaml: "sampling:\n  hold_temperature: null\n", file: "a.yaml").config.sampling.holdTemperature == nil)
         #expect(try FractalConfig.parse(yaml: "", file: "a.yaml").config.sampling.holdTemperature == nil)
         #expect(throws: ConfigError(file: "a.yaml", key: "sampling.hold_temperature",

@@ -18,7 +18,7 @@ struct GenerationPipelineTests {
     }
 
     /// The bundled model's options with few MAR iterations (fast, every stage still runs).
-    func fastOptions(_ iterations: [Int] = [8, 4, 4]) -> SamplingConfig {
+    func fastOptions(_ iterations: [Int] = [8, 4, 4]) -> SamplingOptions {
         var options = bundled.config.sampling
         options.numIterList = iterations
         return options
@@ -37,7 +37,7 @@ struct GenerationPipelineTests {
             "bbfff52f4d6a0445aa62ea966d2a02904381362d12e2d96dc1cbe540258326fd",
         ])
         #expect(result.windowSeeds == [1, GenerationPipeline.windowSeed(1, window: 1)])
-        #expect(result.settings.seed == 1 && result.settings.numIterList == [8, 4, 4])
+        #expect(result.options.seed == 1 && result.options.numIterList == [8, 4, 4])
         #expect(result.style == "pop" && result.styleClass == 1)
         #expect(result.modelDelaySteps == 0)
         #expect(result.dynamics.allSatisfy { $0 != nil }, "each piece draws its dynamics from the model's table")
