@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "FractalModel", "NN", "TestSupport"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "ModelStore", "FractalModel", "PianoRoll", "MIDIFile", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelStore", "FractalModel", "PianoRoll", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Generation", "ModelStore", "FractalModel", "PianoRoll", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"], exclude: ["Fixtures"]),
         .testTarget(name: "fractalmidiTests", dependencies: [
             "fractalmidi", "TestSupport",

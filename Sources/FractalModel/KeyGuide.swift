@@ -1,9 +1,8 @@
 import Foundation
 import PianoRoll
 
-/// Keeps generated notes in their piece's key: the network holds a key only loosely (a
-/// continuation puts about a fifth of its notes outside its context's scale, real music a
-/// twentieth), so each roll counts the pitch classes of its decided onsets (known, or sampled)
+/// Keeps generated notes in their piece's key: the network holds a key only loosely (it puts
+/// many more notes outside its context's scale than real music does), so each roll counts the pitch classes of its decided onsets (known, or sampled)
 /// and, once it has ``minimumNotes``, takes the major scale holding most of them as its key
 /// (the twelve major scales are also the natural minor ones) and multiplies the probability of
 /// a new note outside it by `weight` (``SamplingOptions/offScaleWeight``).

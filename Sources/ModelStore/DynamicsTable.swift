@@ -9,7 +9,7 @@ import PianoRoll
 ///
 /// Generation draws a new piece's dynamics from its style's crops: the network decides which
 /// notes are louder than others but, left alone, draws every piece at about the corpus's
-/// average loudness (MODEL_CARD "Dynamics"). The trainer writes the table into every
+/// average loudness. The trainer writes the table into every
 /// checkpoint's `state.json`.
 public struct DynamicsTable: Sendable, Codable, Equatable {
     /// The crops of one style.
