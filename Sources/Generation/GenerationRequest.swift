@@ -70,6 +70,30 @@ public struct GenerationRequest: Sendable {
         return try GenerationRequest(piece: piece, known: (0..<(PianoRoll.pitchCount * total)).map { $0 % total < roll.steps })
     }
 
+    /// `roll` kept cell for cell with `bars` bars of its last time signature appended (4/4 when
+    /// it has none), as `continue --bars` does.
+    public static func continuation(of roll: PianoRoll, addingBars bars: Int) throws(GenerationError) -> GenerationRequest {
+        guard bars >= 1 else { throw .invalidRequest("\(bars) bars to append; ask for at least one bar") }
+        return try continuation(of: roll, addingSteps: RegionBarGrid(roll).stepsOfBars(continuing: bars))
+    }
+
+    /// `roll` with the regions `texts` name drawn again (`3-5`, `9.5-12`, `3:2-4:4:C3-C5`, in the
+    /// roll's own bars; see ``RegionSpecification``) and every other cell kept, as `inpaint
+    /// --region` does.
+    public static func inpainting(of roll: PianoRoll, regionTexts texts: [String]) throws(GenerationError) -> GenerationRequest {
+        guard !texts.isEmpty else { throw .invalidRequest("no region given; name what to draw again, e.g. 3-5 or 3-5:C3-C5") }
+        let bars = RegionBarGrid(roll)
+        var regions: [ResolvedRegion] = []
+        for text in texts {
+            do {
+                regions.append(try RegionSpecification(parsing: text).resolved(in: bars))
+            } catch {
+                throw .invalidRequest(error.description)
+            }
+        }
+        return try inpainting(of: roll, regions: regions)
+    }
+
     /// `roll` with the cells inside `regions` drawn again and every other cell kept.
     public static func inpainting(of roll: PianoRoll, regions: [ResolvedRegion]) throws(GenerationError) -> GenerationRequest {
         var known = [Bool](repeating: true, count: PianoRoll.pitchCount * roll.steps)

@@ -138,6 +138,44 @@ struct GenerationPipelineTests {
     }
 }
 
+/// Requests made from bars and region texts, as the commands make them.
+@Suite("Generation requests")
+struct GenerationRequestTests {
+    /// Four bars of 3/4 (12 steps each) with one note per bar.
+    func waltz() throws -> PianoRoll {
+        var roll = try PianoRoll(steps: 48, timeSignatures: [.init(step: 0, numerator: 3, denominator: 4)])
+        for bar in 0..<4 { roll[pitch: 60 + bar, step: bar * 12] = .onset(velocityBin: 12) }
+        return roll
+    }
+
+    @Test("continuing by bars appends bars of the piece's own meter and keeps every cell")
+    func continuationInBars() throws {
+        let roll = try waltz()
+        let request = try GenerationRequest.continuation(of: roll, addingBars: 2)
+        #expect(request.piece.steps == 48 + 24)
+        #expect(request.known.filter { !$0 }.count == 128 * 24)
+        #expect(request.piece[pitch: 63, step: 36] == .onset(velocityBin: 12))
+        #expect(throws: GenerationError.invalidRequest("0 bars to append; ask for at least one bar")) {
+            _ = try GenerationRequest.continuation(of: roll, addingBars: 0)
+        }
+    }
+
+    @Test("region texts mark their bars and pitches to draw again; a bad one is the region's one-line error")
+    func inpaintingFromText() throws {
+        let roll = try waltz()
+        let request = try GenerationRequest.inpainting(of: roll, regionTexts: ["2-3:C4-E4"])
+        let unknown = request.known.indices.filter { !request.known[$0] }
+        #expect(unknown.count == 5 * 24)
+        #expect(unknown.allSatisfy { (60...64).contains($0 / 48) && (12..<36).contains($0 % 48) })
+        #expect(throws: GenerationError.invalidRequest("--region '7-9' is outside the piece, which has 4 bars; use bars 1-4")) {
+            _ = try GenerationRequest.inpainting(of: roll, regionTexts: ["7-9"])
+        }
+        #expect(throws: GenerationError.invalidRequest("no region given; name what to draw again, e.g. 3-5 or 3-5:C3-C5")) {
+            _ = try GenerationRequest.inpainting(of: roll, regionTexts: [])
+        }
+    }
+}
+
 /// The 8th-note grid shift and its inverse.
 @Suite("Roll delay")
 struct RollDelayTests {

@@ -6,7 +6,6 @@ import PianoRoll
 import Testing
 import TestSupport
 import Training
-import fractalmidi
 import ModelStore
 import Generation
 
