@@ -12,7 +12,7 @@ import PianoRoll
 ///
 /// Training: ``trainingStep(cells:labels:width:gradientScale:chunkCells:rng:)`` computes the
 /// loss and adds its gradient to the parameters, returning bits per cell and per-level statistics; ``evaluationLoss(cells:labels:width:seed:)``
-/// is its deterministic validation variant. Generation: ``sample(count:labels:known:settings:onProgress:)``.
+/// is its deterministic validation variant. Generation: ``sample(count:labels:known:options:onProgress:isCancelled:)`` (one window; whole pieces go through the `Generation` module).
 public final class FractalGenerativeModel: Layer {
     /// The model's shape.
     public let config: ModelConfig

@@ -136,7 +136,7 @@ struct Canvas {
     }
 }
 
-/// The state of one `sample` call: settings, the random stream, the current guidance.
+/// The state of one `sample` call: the options, the random stream, the current guidance.
 struct SamplingRun {
     let options: SamplingOptions
     var rng: Engine.RandomGenerator

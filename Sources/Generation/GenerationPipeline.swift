@@ -27,7 +27,7 @@ public struct GenerationProgress: Sendable {
 /// 2. a piece longer than the model's width is drawn in overlapping windows
 ///    (``LongPiecePlan``), each continuing the one before, window `i` with the seed
 ///    `seed + i · 0x9E3779B97F4A7C15` so that windows do not repeat each other's draws;
-/// 3. the model draws each window (``FractalGenerativeModel/sample(count:labels:known:settings:onProgress:isCancelled:)``:
+/// 3. the model draws each window (``FractalGenerativeModel/sample(count:labels:known:options:onProgress:isCancelled:)``:
 ///    guidance, note continuity, the key guide, temperature, nucleus, the seam pass);
 /// 4. the pieces move back to the request's grid, and their drawn notes get their dynamics
 ///    (the kept notes', or a draw from the model's training music of the style).
