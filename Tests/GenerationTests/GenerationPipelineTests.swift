@@ -133,6 +133,9 @@ struct GenerationPipelineTests {
         #expect(throws: GenerationError.invalidRequest("the input roll has 8 velocity bins but the model 32")) {
             _ = try pipeline.run(coarse)
         }
+        #expect(throws: GenerationError.invalidRequest("the piece to generate has no steps; ask for at least one bar")) {
+            _ = try pipeline.run(try GenerationRequest.newPieces(steps: 0))
+        }
         let outside = ResolvedRegion(steps: 10..<40, pitches: 0...127)
         #expect(throws: GenerationError.self) { _ = try GenerationRequest.inpainting(of: piece, regions: [outside]) }
     }
