@@ -15,7 +15,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fractalmidi", targets: ["fractalmidi"]),
-        .library(name: "FractalMIDIKit", targets: ["FileWriting", "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation"]),
+        .library(name: "FractalMIDIKit", targets: [
+            "FileWriting", "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "ModelStore", "Generation",
+            "Training", "Evaluation",
+        ]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
@@ -39,18 +42,22 @@ let package = Package(
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: nativeSwift),
         .target(name: "NN", dependencies: ["Engine", "COpenBLAS", "FileWriting"], swiftSettings: nativeSwift),
         .target(name: "FractalModel", dependencies: ["NN", "PianoRoll", "Yams"], swiftSettings: nativeSwift),
-        .target(name: "Training", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile", "FileWriting"], swiftSettings: nativeSwift),
+        .target(name: "ModelStore", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "FileWriting"], swiftSettings: nativeSwift),
+        .target(name: "Generation", dependencies: ["ModelStore", "FractalModel", "Engine", "PianoRoll", "MIDIFile"],
+                swiftSettings: nativeSwift),
+        .target(name: "Training", dependencies: ["Generation", "ModelStore", "FractalModel", "NN", "Engine", "PianoRoll", "MIDIFile", "FileWriting"],
+                swiftSettings: nativeSwift),
         .target(name: "Evaluation", dependencies: ["PianoRoll", "MIDIFile", "Imaging"], swiftSettings: nativeSwift),
 
         // The fuzzers' entry points (driven by Fuzz/ under libFuzzer, replayed by the tests).
-        .target(name: "FuzzTargets", dependencies: ["MIDIFile", "PianoRoll", "NN", "FractalModel", "Training"], swiftSettings: nativeSwift),
+        .target(name: "FuzzTargets", dependencies: ["MIDIFile", "PianoRoll", "NN", "FractalModel", "ModelStore", "Generation"], swiftSettings: nativeSwift),
 
         // The command-line tool.
         .executableTarget(
             name: "fractalmidi",
             dependencies: [
-                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "Training", "Evaluation", "FileWriting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "ModelStore", "Generation", "Training",
+                "Evaluation", "FileWriting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift
         ),
@@ -67,12 +74,14 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FractalModelTests", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "FractalModel", "PianoRoll", "TestSupport"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "FractalModel", "NN", "TestSupport"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "ModelStore", "FractalModel", "PianoRoll", "MIDIFile", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Generation", "ModelStore", "FractalModel", "PianoRoll", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
         .testTarget(name: "fractalmidiTests", dependencies: [
-            "fractalmidi", "TestSupport",
-            "FractalModel", "Training", "NN", "PianoRoll", "MIDIFile", "ImageDecoders",
+            "fractalmidi", "TestSupport", "FileWriting",
+            "FractalModel", "ModelStore", "Generation", "Training", "NN", "PianoRoll", "MIDIFile", "ImageDecoders",
         ]),
     ]
 )

@@ -2,7 +2,7 @@ import Engine
 import NN
 import PianoRoll
 
-/// The head that fills single cells (DESIGN §4): a tiny causal transformer over
+/// The head that fills single cells: a tiny causal transformer over
 /// [projected condition, state embedding]; position 0 predicts the cell state (silent,
 /// sustain, onset), position 1 the velocity bin given an onset. The output layers are tied
 /// to the embeddings (no output bias). Parameter names: `cond_proj.*`, `state_embedding`,

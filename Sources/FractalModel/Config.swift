@@ -18,18 +18,18 @@ public struct FractalConfig: Sendable, Equatable {
     /// Progress output, validation, checkpoints and previews (`logging:`).
     public var logging: LoggingConfig
     /// The knobs of generation (`sampling:`).
-    public var sampling: SamplingConfig
+    public var sampling: SamplingOptions
     /// The seed of every random choice of a run (`seed:`).
     public var seed: Int
 
-    /// A configuration with every value at its default (the default model of DESIGN §4).
+    /// A configuration with every value at its default (the default model).
     public init(
         model: ModelConfig = ModelConfig(),
         training: TrainingConfig = TrainingConfig(),
         data: DataConfig = DataConfig(),
         hardware: HardwareConfig = HardwareConfig(),
         logging: LoggingConfig = LoggingConfig(),
-        sampling: SamplingConfig = SamplingConfig(),
+        sampling: SamplingOptions = SamplingOptions(),
         seed: Int = 42
     ) {
         self.model = model
@@ -129,7 +129,7 @@ public struct ModelConfig: Sendable, Equatable {
     /// leaves what the model computes unchanged until training moves them.
     public var pitchEmbedding: Bool = false
 
-    /// The default model of DESIGN §4 (the reference `train_default.yaml` shape).
+    /// The default model (the reference `train_default.yaml` shape).
     public init() {}
 
     /// Number of generator levels (every `img_size_list` entry but the last).
@@ -176,9 +176,9 @@ public struct DataConfig: Sendable, Equatable {
     /// Highest random transposition in semitones (`pitch_shift_max`).
     public var pitchShiftMax: Int = 12
     /// Folder of the decoded-roll cache (`cache_dir`); the trainer's default when nil.
+    /// (There is no steps-per-beat setting: a step is always a 16th note,
+    /// ``PianoRoll/stepsPerBeat``.)
     public var cacheDir: String? = nil
-    /// Time steps per beat (`steps_per_beat`); 4 makes one step a 16th note.
-    public var stepsPerBeat: Int = 4
 
     /// The default data settings.
     public init() {}
@@ -214,39 +214,3 @@ public struct LoggingConfig: Sendable, Equatable {
     public init() {}
 }
 
-/// The knobs of generation (DESIGN §5).
-public struct SamplingConfig: Sendable, Equatable {
-    /// MAR iterations per MAR level, top first (`num_iter_list`); AR levels take one step per
-    /// patch and have no entry.
-    public var numIterList: [Int] = [64, 16, 16]
-    /// Classifier-free guidance strength (`cfg`); 1 disables guidance.
-    public var cfg: Double = 1.0
-    /// How guidance moves over level-0 progress (`cfg_schedule`).
-    public var cfgSchedule: GuidanceSchedule = .constant
-    /// Divisor of the head's logits (`temperature`), except where a note sounds at the step
-    /// before (`hold_temperature`).
-    public var temperature: Double = 1.0
-    /// Divisor of the head's state logits at a cell that follows a sounding note
-    /// (`hold_temperature`): whether the note goes on, ends or is struck again; nil (absent)
-    /// uses `temperature`. 1 draws note lengths as the model predicts them, so that a
-    /// `temperature` above 1 adds notes without shortening them.
-    public var holdTemperature: Double?
-    /// Nucleus sampling at the head (`top_p`): the most probable classes adding up to this
-    /// are kept; 1 keeps every class.
-    public var topP: Double = 1.0
-    /// Probabilities of the conditional branch below this are filtered out under guidance
-    /// (`filter_threshold`).
-    public var filterThreshold: Double = 1.0e-4
-    /// How likely a new note outside the piece's scale is, as a factor on the model's
-    /// probability (`off_scale_weight`, 0 < w ≤ 1); 1 leaves the model's probabilities alone.
-    public var offScaleWeight: Double = 1.0
-    /// Whether a second pass draws again the cells beside level 0's patch borders in time
-    /// (`redraw_seams`), where notes otherwise break off; it costs about a sixth more time.
-    public var redrawSeams: Bool = true
-    /// The order each MAR level draws its patches in, top first (`patch_order`), one entry
-    /// per MAR level like `num_iter_list`; empty (absent) draws every level in random order.
-    public var patchOrder: [PatchOrder] = []
-
-    /// The default sampling knobs.
-    public init() {}
-}

@@ -63,6 +63,11 @@ struct ConfigReader {
     /// The sections of a configuration file.
     static let sections = ["model", "training", "data", "hardware", "logging", "sampling"]
 
+    /// Why `data.steps_per_beat` is refused: the whole data path (conversion, crops, bars,
+    /// MIDI timing) works in 16th-note steps, so the key could only ever say 4.
+    static let stepsPerBeatRemoved =
+        "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key"
+
     let document: ConfigDocument
     private var known: [String] = []
     private var read: Set<String> = []
@@ -177,7 +182,9 @@ struct ConfigReader {
         try value("data.pitch_shift_min", into: &data.pitchShiftMin)
         try value("data.pitch_shift_max", into: &data.pitchShiftMax)
         try optionalText("data.cache_dir", into: &data.cacheDir)
-        try value("data.steps_per_beat", into: &data.stepsPerBeat)
+        if take("data.steps_per_beat") != nil {
+            throw error("data.steps_per_beat", Self.stepsPerBeatRemoved)
+        }
         if let node = take("data.cache_in_memory"), let on = try typed("data.cache_in_memory", node, as: Bool.self), !on {
             warn(&warnings, "data.cache_in_memory",
                  "data.cache_in_memory false does not apply: decoded rolls are always held in memory (and cached on disk in data.cache_dir)")
@@ -221,7 +228,7 @@ struct ConfigReader {
         if let given = optional("sampling.num_iter_list", as: [Int].self) {
             config.sampling.numIterList = try given.get()
         } else {
-            config.sampling.numIterList = SamplingConfig.defaultIterations(model: config.model, cropLength: config.data.cropLength)
+            config.sampling.numIterList = SamplingOptions.defaultIterations(model: config.model, cropLength: config.data.cropLength)
         }
         try value("sampling.cfg", into: &config.sampling.cfg)
         try choice("sampling.cfg_schedule", into: &config.sampling.cfgSchedule)
@@ -385,7 +392,7 @@ extension PatchOrder {
     }
 }
 
-extension SamplingConfig {
+extension SamplingOptions {
     /// The MAR iterations used when `num_iter_list` is not given: 64 at level 0 and 16 below,
     /// each at most the level's token count (one patch per step at the most).
     static func defaultIterations(model: ModelConfig, cropLength: Int) -> [Int] {

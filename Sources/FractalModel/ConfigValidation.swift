@@ -1,5 +1,5 @@
 extension FractalConfig {
-    /// Checks every rule a configuration must meet before anything runs (DESIGN §7).
+    /// Checks every rule a configuration must meet before anything runs.
     ///
     /// - Parameter file: the name messages give for the configuration.
     /// - Returns: warnings about values that are allowed but probably not meant (a run that
@@ -170,8 +170,6 @@ private struct RuleChecker {
             let options = below >= patch ? "\(below) or \(above)" : "\(above)"
             throw fail("data.crop_length", "data.crop_length \(data.cropLength) is not a multiple of the level-0 patch \(patch); use \(options)")
         }
-        try require((1...24).contains(data.stepsPerBeat), "data.steps_per_beat",
-                    "data.steps_per_beat \(data.stepsPerBeat) is outside 1…24; use 4 (a step is a 16th note)")
         try require(data.augmentFactor >= 1, "data.augment_factor",
                     "data.augment_factor \(data.augmentFactor) must be at least 1 (crops per file per pass); use 1")
         for (key, value) in [("data.pitch_shift_min", data.pitchShiftMin), ("data.pitch_shift_max", data.pitchShiftMax)] {
@@ -218,32 +216,14 @@ private struct RuleChecker {
 
     // MARK: Sampling
 
-    func sampling(_ sampling: SamplingConfig, model: ModelConfig, cropLength: Int) throws(ConfigError) {
-        let sides = model.imgSizeList
-        let marLevels = model.generatorTypes.indices.filter { model.generatorTypes[$0] == .mar }
-        try require(sampling.numIterList.count == marLevels.count, "sampling.num_iter_list",
-                    "sampling.num_iter_list \(sampling.numIterList.yamlText) has \(sampling.numIterList.count) entries for \(marLevels.count) MAR levels (AR levels take one step per patch); give one per MAR level, e.g. \(SamplingConfig.defaultIterations(model: model, cropLength: cropLength).yamlText)")
-        for (entry, level) in marLevels.enumerated() {
-            let patch = sides[level + 1]
-            let tokens = level == 0 ? (sides[0] / patch) * (cropLength / patch) : (sides[level] / patch) * (sides[level] / patch)
-            let iterations = sampling.numIterList[entry]
-            try require(iterations >= 1 && iterations <= tokens, "sampling.num_iter_list",
-                        "sampling.num_iter_list[\(entry)] \(iterations) (level \(level)) must be between 1 and the level's \(tokens) patches; use at most \(tokens)")
+    /// The rules of the `sampling:` section are the sampling options' own
+    /// (``SamplingOptions/check(for:width:)``); the message names the key.
+    func sampling(_ sampling: SamplingOptions, model: ModelConfig, cropLength: Int) throws(ConfigError) {
+        do {
+            try sampling.check(for: model, width: cropLength)
+        } catch {
+            throw fail(error.option.configurationKey, error.description)
         }
-        try require(sampling.patchOrder.isEmpty || sampling.patchOrder.count == marLevels.count, "sampling.patch_order",
-                    "sampling.patch_order [\(sampling.patchOrder.map(\.rawValue).joined(separator: ", "))] has \(sampling.patchOrder.count) entries for \(marLevels.count) MAR levels; give one per MAR level, e.g. \(PatchOrder.example(marLevels.count)), or none for random order everywhere")
-        try require(sampling.cfg >= 0, "sampling.cfg", "sampling.cfg \(sampling.cfg) must be at least 0 (1 = no guidance)")
-        try require(sampling.temperature > 0, "sampling.temperature",
-                    "sampling.temperature \(sampling.temperature) must be above 0; use 1.0")
-        if let hold = sampling.holdTemperature {
-            try require(hold > 0, "sampling.hold_temperature", "sampling.hold_temperature \(hold) must be above 0; use 1.0")
-        }
-        try require(sampling.topP > 0 && sampling.topP <= 1, "sampling.top_p",
-                    "sampling.top_p \(sampling.topP) is outside (0, 1]; use 1.0 to keep every class")
-        try require(sampling.filterThreshold >= 0 && sampling.filterThreshold < 1, "sampling.filter_threshold",
-                    "sampling.filter_threshold \(sampling.filterThreshold) is outside [0, 1); use 1.0e-4")
-        try require(sampling.offScaleWeight > 0 && sampling.offScaleWeight <= 1, "sampling.off_scale_weight",
-                    "sampling.off_scale_weight \(sampling.offScaleWeight) is outside (0, 1]; use 1.0 to leave the model's notes alone")
     }
 
     /// The divisors of `value` nearest to `wanted` (one below and one above when both exist),

@@ -3,7 +3,7 @@ import Engine
 import NN
 import PianoRoll
 
-/// The fractal generative model of DESIGN §4: generator levels (MAR or AR) nested coarse to
+/// The fractal generative model: generator levels (MAR or AR) nested coarse to
 /// fine over the 128 × `width` piano roll, and a head that fills single cells.
 ///
 /// Its parameters carry the names of `FractalPlan`'s inventory under `levels.<k>.` and
@@ -12,7 +12,7 @@ import PianoRoll
 ///
 /// Training: ``trainingStep(cells:labels:width:gradientScale:chunkCells:rng:)`` computes the
 /// loss and adds its gradient to the parameters, returning bits per cell and per-level statistics; ``evaluationLoss(cells:labels:width:seed:)``
-/// is its deterministic validation variant. Generation: ``sample(count:labels:known:settings:onProgress:)``.
+/// is its deterministic validation variant. Generation: ``sample(count:labels:known:options:onProgress:isCancelled:)`` (one window; whole pieces go through the `Generation` module).
 public final class FractalGenerativeModel: Layer {
     /// The model's shape.
     public let config: ModelConfig
@@ -90,11 +90,11 @@ public final class FractalGenerativeModel: Layer {
     /// Head cells the levels below level 0 process at once. Level 0 sees the whole batch;
     /// the patches it hands down are taken through the lower levels and the head in chunks
     /// of about this many cells, each differentiated as soon as it is computed, so a step
-    /// keeps one chunk's activations instead of the whole hierarchy's (DESIGN §4's loss is
+    /// keeps one chunk's activations instead of the whole hierarchy's (the loss is
     /// a sum over cells, so the gradient is the same).
     public static let defaultChunkCells = 4096
 
-    /// One training pass over a batch (DESIGN §4): computes the loss and adds its gradient,
+    /// One training pass over a batch: computes the loss and adds its gradient,
     /// times `gradientScale`, to every parameter's `grad`.
     ///
     /// - Parameters:

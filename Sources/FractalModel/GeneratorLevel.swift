@@ -2,7 +2,7 @@ import Engine
 import NN
 import PianoRoll
 
-/// One generator level of the fractal model (DESIGN §4): a transformer over the condition
+/// One generator level of the fractal model: a transformer over the condition
 /// tokens its parent hands down followed by the patch tokens of its grid.
 ///
 /// A MAR level is bidirectional and replaces masked patches by `mask_token`; an AR level is
@@ -176,7 +176,7 @@ public final class GeneratorLevel: Layer {
         }
     }
 
-    /// The five conditions a MAR level hands down per chosen patch (DESIGN §4), gathered
+    /// The five conditions a MAR level hands down per chosen patch, gathered
     /// from `patchOutputs` (`[batch, tokens, width]`, natural token order): the patch's own
     /// output, then its top, right, bottom and left neighbours' on `geometry`'s grid, zeros
     /// past a border. `picks` are (item, token) pairs; with `branches` = 2 the batch holds the
@@ -210,7 +210,7 @@ public final class GeneratorLevel: Layer {
     }
 }
 
-/// Key/value-cached decoding of an AR level (DESIGN §4, §5): each step appends one token to
+/// Key/value-cached decoding of an AR level: each step appends one token to
 /// every block's cache and attends it over the prefix, never re-encoding the prefix.
 public final class ARDecoder {
     let level: GeneratorLevel

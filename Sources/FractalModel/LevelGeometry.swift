@@ -144,7 +144,7 @@ struct PatchReference: Sendable, Equatable {
     var token: Int
 }
 
-/// The model input features of cell codes (DESIGN §3): onset (0/1), active (0/1) and
+/// The model input features of cell codes: onset (0/1), active (0/1) and
 /// velocity (bin centre / 127 on onsets, else 0).
 struct CellFeatures: Sendable {
     /// Three floats per storage code 0…255.

@@ -1,6 +1,6 @@
 import PianoRoll
 
-/// How a piece longer than the model's width is generated (DESIGN §5, "Long pieces"): in
+/// How a piece longer than the model's width is generated: in
 /// windows of the model's width, each one continuing the one before it with an overlap of
 /// known steps.
 ///

@@ -6,7 +6,7 @@ import PianoRoll
 import Glibc
 #endif
 
-/// Measured training and sampling speed of a model (DESIGN §9), for `fractalmidi bench model`.
+/// Measured training and sampling speed of a model, for `fractalmidi bench model`.
 ///
 /// A training step is the loss and its gradient (``FractalGenerativeModel/trainingStep(cells:labels:width:gradientScale:chunkCells:rng:)``) and an AdamW update on a batch of random
 /// piano-roll-like rolls (fixed seed); its time is the median of the timed steps after one
@@ -77,12 +77,12 @@ public struct ModelBenchmark: Sendable {
         let trainStep = timings.sorted()[timings.count / 2]
         let trainPeak = Self.peakResidentMegabytes()
 
-        var settings = SamplingSettings(config.sampling, seed: 3)
+        var settings = config.sampling.seeded(3)
         // The reference's work, which `samplingFLOPs` counts: one pass, no seam pass.
-        settings.redrawsSeams = false
+        settings.redrawSeams = false
         let start = DispatchTime.now().uptimeNanoseconds
         do {
-            _ = try model.sample(count: 1, settings: settings)
+            _ = try model.sample(count: 1, options: settings)
         } catch {
             throw PlanError(error.message)
         }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The computed cost of a fractal model (DESIGN §4, §9): per level its grid, tokens,
+/// The computed cost of a fractal model: per level its grid, tokens,
 /// parameters, FLOPs and activation memory, for rolls of width `width`.
 ///
 /// ## The parameter inventory (the model must implement exactly these tensors)
@@ -115,7 +115,6 @@ public struct FractalPlan: Sendable, Equatable {
         var levels: [LevelPlan] = []
         var trainingItems = 1.0
         var samplingItems = 1
-        var marIndex = 0
         for level in 0..<(sides.count - 1) {
             let type = model.generatorTypes[level]
             let patch = sides[level + 1]
@@ -129,13 +128,7 @@ public struct FractalPlan: Sendable, Equatable {
                 conditions = model.generatorTypes[level - 1] == .mar ? model.numConds : 1
                 conditionWidth = model.embedDimList[level - 1]
             }
-            let iterations: Int
-            if type == .mar {
-                iterations = config.sampling.numIterList[marIndex]
-                marIndex += 1
-            } else {
-                iterations = 0
-            }
+            let iterations = config.sampling.level(level, of: model.generatorTypes)?.iterations ?? 0
             let plan = LevelPlan(
                 level: level, type: type, inputRows: inputRows, inputCols: inputCols, patch: patch,
                 conditionTokens: conditions, conditionWidth: conditionWidth,

@@ -1,3 +1,5 @@
+import PianoRoll
+
 /// How `fractalmidi plan --patch-sizes` builds a hierarchy for another leaf patch size.
 ///
 /// The rule: keep the config's number of levels and the ratios between the sizes of
@@ -90,13 +92,13 @@ public struct PatchSizeComparison: Sendable, Equatable {
                 trainingFLOPsRatio: plan.trainingFLOPs / baseline.trainingFLOPs,
                 samplingFLOPsRatio: plan.samplingFLOPs / baseline.samplingFLOPs,
                 leafSemitones: patch,
-                leafSixteenths: Double(patch) * 4 / Double(config.data.stepsPerBeat)))
+                leafSixteenths: Double(patch) * 4 / Double(PianoRoll.stepsPerBeat)))
         }
         self.options = options
     }
 }
 
-extension SamplingConfig {
+extension SamplingOptions {
     /// `numIterList` with each MAR level's entry at most that level's token count for rolls
     /// `cropLength` wide (unchanged when the lists do not fit the model).
     func cappedIterations(model: ModelConfig, cropLength: Int) -> [Int] {

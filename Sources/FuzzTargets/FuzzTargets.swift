@@ -1,9 +1,9 @@
 import Foundation
 import FractalModel
 import MIDIFile
+import ModelStore
 import NN
 import PianoRoll
-import Training
 
 /// The entry points the coverage-guided fuzzers drive, one per parser of user input.
 ///
@@ -21,8 +21,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A YAML configuration through `FractalConfig.parse` (the loader and every rule), then
     /// the cost plan of the configuration it accepts.
     case config
-    /// A checkpoint folder (`state.json` and `model.safetensors`) through `Checkpoint.load`,
-    /// and the weights into a model built from its configuration.
+    /// A checkpoint folder (`state.json` and `model.safetensors`) through `TrainedModel.load`,
+    /// the one loader of `generate`, `continue`, `inpaint` and `eval --checkpoint`: the state,
+    /// its configuration, the weights, and the model built from them.
     case checkpoint
 
     /// Runs one input; returns normally whether the input was accepted or refused.
@@ -62,10 +63,6 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = try? FractalPlan(config: loaded.config)
     }
 
-    /// The largest model the checkpoint target builds: the fuzzer's memory limit is a few
-    /// gigabytes, and a configuration that validates may ask for far more.
-    static let largestBuiltModel = 2_000_000
-
     private static func checkpoint(_ bytes: Data) {
         let (state, weights) = CheckpointInput.split(bytes)
         let folder = FileManager.default.temporaryDirectory
@@ -78,11 +75,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         } catch {
             fatalError("cannot write the fuzz input to \(folder.path): \(error)")
         }
-        guard let checkpoint = try? Checkpoint.load(from: folder),
-              let plan = try? FractalPlan(config: checkpoint.config),
-              plan.totalParameters <= largestBuiltModel else { return }
-        let model = FractalGenerativeModel(config: checkpoint.config, seed: 0)
-        _ = try? checkpoint.loadParameters(into: model)
+        _ = try? TrainedModel.load(from: folder)
     }
 }
 

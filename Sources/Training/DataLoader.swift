@@ -1,4 +1,5 @@
 import Foundation
+import ModelStore
 
 /// Serves training batches assembled ahead of time on a background thread, so the model
 /// does not wait for data.

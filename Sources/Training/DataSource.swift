@@ -142,8 +142,9 @@ public struct DataSource: Sendable, Hashable {
 /// their style labels mapped to class indices.
 ///
 /// Class indices follow the **sorted** label names (`styles`), so they do not depend on the
-/// order of sources or lines. Unlabeled items get ``unlabeledClass`` (−1): the trainer maps it
-/// to the model's null class. A validation set must use its training set's classes: pass
+/// order of sources or lines. Unlabeled items get ``unlabeledClass`` (−1): the trainer trains
+/// them as class 0 (a model trained on unlabeled music has that one class), and `eval
+/// --checkpoint` scores them as the model's default style. A validation set must use its training set's classes: pass
 /// them as `styles`.
 public struct MusicDataset: Sendable, Hashable {
     /// The class index of an item without a style label.

@@ -1,21 +1,6 @@
 import Engine
+import ModelStore
 import PianoRoll
-
-/// Where a sampler stands: everything needed to continue its stream of examples exactly.
-///
-/// The sampler is counter-based: the order of an epoch is drawn from (seed, epoch) and each
-/// example's crop and shift from (seed, epoch, position), so these numbers are its whole
-/// random state. A trainer stores this in its checkpoints.
-public struct SamplerState: Sendable, Hashable, Codable {
-    /// The seed of the run.
-    public var seed: UInt64
-    /// The pass over the data (0 first).
-    public var epoch: Int
-    /// The next example's place in the epoch's order.
-    public var position: Int
-    /// A hash of the data and crop settings the state belongs to, checked on restore.
-    public var fingerprint: UInt64
-}
 
 /// A seedable, reproducible stream of training examples: random crops of `cropLength` steps
 /// with random pitch shifts, in a shuffled order per epoch.

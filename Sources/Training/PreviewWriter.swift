@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import ModelStore
 import PianoRoll
 
 /// Writes a run's previews: each generated roll as `previews/step-N-k.mid` and

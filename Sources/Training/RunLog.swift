@@ -1,4 +1,5 @@
 import Foundation
+import ModelStore
 
 /// One line of a run's `log.jsonl`: a training step's numbers or a validation result.
 public struct RunLogRecord: Sendable, Codable, Equatable {

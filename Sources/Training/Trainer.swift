@@ -1,6 +1,8 @@
 import Foundation
 import Engine
 import FractalModel
+import Generation
+import ModelStore
 import NN
 
 /// How a call to ``Trainer/train(until:stoppingOn:)`` ended.
@@ -11,7 +13,7 @@ public enum TrainingOutcome: Sendable, Equatable {
     case interrupted(step: Int, signal: Int32)
 }
 
-/// Trains a model (DESIGN §6): AdamW with warm-up and cosine decay, global gradient-norm
+/// Trains a model: AdamW with warm-up and cosine decay, global gradient-norm
 /// clipping, gradient accumulation, periodic validation, logs, checkpoints and previews.
 ///
 /// One step is one optimizer step everywhere (`max_steps`, every `logging.*` interval, the
@@ -264,17 +266,22 @@ public final class Trainer {
         }
     }
 
-    /// Samples and writes the previews of this step. A failure is reported and training goes on.
+    /// Draws and writes the previews of this step: pieces of the model's width in the default
+    /// style, through the same generation pipeline as `fractalmidi generate` (dynamics, key
+    /// guide, seam pass), with the run's sampling options. A failure is reported and training
+    /// goes on.
     private func writePreviews() {
-        guard let sampler = model as? any PreviewableModel, config.logging.numImagesToLog > 0 else { return }
+        guard let generative = model as? FractalGenerativeModel, config.logging.numImagesToLog > 0 else { return }
         let folder = run.appendingPathComponent(PreviewWriter.folderName, isDirectory: true)
         model.setTraining(false)
         defer { model.setTraining(true) }
         do {
-            let rolls = try Engine.withoutGradients {
-                try sampler.samplePreviews(count: config.logging.numImagesToLog, settings: config.sampling,
-                                           seed: randomSeed ^ UInt64(step))
-            }
+            let trained = TrainedModel(model: generative, config: config, styles: styles, defaultStyle: defaultStyle,
+                                       dynamics: dynamics)
+            var request = try GenerationRequest.newPieces(steps: generative.width, velocityBins: config.model.velocityBins)
+            request.count = config.logging.numImagesToLog
+            request.seed = randomSeed ^ UInt64(step)
+            let rolls = try Engine.withoutGradients { try GenerationPipeline(model: trained).run(request).pieces }
             try PreviewWriter(folder: folder).write(rolls, step: step)
         } catch {
             progress.note("step \(step): no preview (\(error))")

@@ -1,5 +1,6 @@
 import Foundation
 import FractalModel
+import ModelStore
 import PianoRoll
 
 /// The music of a training run, decoded through the roll cache: the training songs and, when

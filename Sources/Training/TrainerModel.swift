@@ -32,19 +32,7 @@ public protocol TrainableModel: Layer {
     func validationLoss(batch: Batch, seed: UInt64) -> BatchLoss
 }
 
-/// A model that can also write music, for the trainer's previews.
-public protocol PreviewableModel: TrainableModel {
-    /// `count` new rolls generated with `settings`, every random choice fixed by `seed`.
-    func samplePreviews(count: Int, settings: SamplingConfig, seed: UInt64) throws -> [PianoRoll]
-}
-
-extension FractalGenerativeModel: PreviewableModel {
-    /// `count` rolls sampled with the run's sampling settings (class 0).
-    public func samplePreviews(count: Int, settings: SamplingConfig, seed: UInt64) throws -> [PianoRoll] {
-        let rolls = try sample(count: count, settings: SamplingSettings(settings, seed: seed))
-        return try rolls.map { codes in try PianoRoll(steps: width, velocityBins: config.velocityBins, codes: codes) }
-    }
-
+extension FractalGenerativeModel: TrainableModel {
     /// The model's training step on `batch`. Unlabeled rolls (class −1) count as class 0,
     /// the only class of a model with `num_classes` 1.
     public func trainingStep(batch: Batch, gradientScale: Float, random: inout Engine.RandomGenerator) -> BatchLoss {

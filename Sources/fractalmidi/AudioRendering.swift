@@ -19,7 +19,7 @@ enum AudioRendering {
     }
 
     /// Throws unless FluidSynth and the soundfont are installed.
-    static func checkAvailable() throws(GenerationError) {
+    static func checkAvailable() throws(OutputError) {
         let missing = [synthesizer() == nil ? "fluidsynth" : nil,
                        FileManager.default.fileExists(atPath: soundFont) ? nil : soundFont].compactMap { $0 }
         guard missing.isEmpty else {
@@ -29,7 +29,7 @@ enum AudioRendering {
     }
 
     /// Renders `midi` to `wav` (written to a temporary name beside it, then renamed).
-    static func render(midi: URL, to wav: URL) throws(GenerationError) {
+    static func render(midi: URL, to wav: URL) throws(OutputError) {
         try checkAvailable()
         guard let executable = synthesizer() else { return }
         let temporary = wav.deletingLastPathComponent()
@@ -45,7 +45,7 @@ enum AudioRendering {
             process.waitUntilExit()
             guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: temporary.path) else {
                 try? FileManager.default.removeItem(at: temporary)
-                throw GenerationError.unwritable("\(wav.path): fluidsynth failed with status \(process.terminationStatus); "
+                throw OutputError.unwritable("\(wav.path): fluidsynth failed with status \(process.terminationStatus); "
                     + "check that \(midi.lastPathComponent) plays with `fluidsynth -ni \(soundFont) \(midi.path)`")
             }
             if FileManager.default.fileExists(atPath: wav.path) {
@@ -53,7 +53,7 @@ enum AudioRendering {
             } else {
                 try FileManager.default.moveItem(at: temporary, to: wav)
             }
-        } catch let error as GenerationError {
+        } catch let error as OutputError {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import PianoRoll
 
 /// `fractalmidi continue INPUT.mid --bars N`: the input kept as it is, with N bars appended.
@@ -23,16 +24,13 @@ struct ContinueCommand: ParsableCommand {
     func run() throws {
         try GenerationRun.checkOutputs(of: generation)
         var roll = try GenerationInput.roll(input)
-        let model = try GenerationModel.load(generation.model)
-        if roll.velocityBins != model.config.model.velocityBins {
-            roll = try GenerationInput.roll(input, velocityBins: model.config.model.velocityBins)
-        }
+        let model = try GenerationInput.model(generation.model)
+        if roll.velocityBins != model.config.model.velocityBins { roll = try GenerationInput.roll(input, for: model) }
         let added = length.steps ?? RegionBarGrid(roll).stepsOfBars(continuing: length.bars ?? 4)
         print(Self.describe(added: added, bars: length.steps == nil ? length.bars ?? 4 : nil, of: roll))
-        let piece = try GenerationInput.extended(roll, to: roll.steps + added)
-        let known = (0..<(PianoRoll.pitchCount * piece.steps)).map { $0 % piece.steps < roll.steps }
         try GenerationRun(model: model, arguments: generation)
-            .run(GenerationJob(name: GenerationInput.name(of: input, suffix: "continued"), piece: piece, known: known))
+            .run(try GenerationRequest.continuation(of: roll, addingSteps: added),
+                 name: GenerationInput.name(of: input, suffix: "continued"))
     }
 
     /// What is appended, in the input's own bars and in beats: many files declare a meter

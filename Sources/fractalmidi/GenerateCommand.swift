@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import PianoRoll
 
 /// `fractalmidi generate`: new pieces from a trained model.
@@ -20,11 +21,10 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try GenerationRun.checkOutputs(of: generation)
-        let model = try GenerationModel.load(generation.model)
+        let model = try GenerationInput.model(generation.model)
         let steps = length.steps ?? length.bars.map { $0 * 4 * PianoRoll.stepsPerBeat } ?? model.model.width
-        let piece = try PianoRoll(steps: steps, velocityBins: model.config.model.velocityBins,
-                                  tempoMap: [PianoRoll.TempoChange(step: 0, beatsPerMinute: generation.bpm ?? 120)])
-        let known = [Bool](repeating: false, count: PianoRoll.pitchCount * steps)
-        try GenerationRun(model: model, arguments: generation).run(GenerationJob(name: "generated", piece: piece, known: known))
+        let request = try GenerationRequest.newPieces(steps: steps, beatsPerMinute: generation.bpm ?? 120,
+                                                      velocityBins: model.config.model.velocityBins)
+        try GenerationRun(model: model, arguments: generation).run(request, name: "generated")
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import FractalModel
+import Generation
+import ModelStore
 
 /// The options `generate`, `continue` and `inpaint` share: the model, the sampling knobs and
 /// the outputs.
@@ -61,20 +63,10 @@ struct GenerationArguments: ParsableArguments {
         guard (1...64).contains(count) else {
             throw ValidationError("--count \(count) is outside 1…64; ask for between 1 and 64 pieces")
         }
-        if let cfg, !(cfg.isFinite && cfg >= 0) {
-            throw ValidationError("--cfg \(cfg) must be a number ≥ 0; use 1 for no guidance")
-        }
-        if let temperature, !(temperature.isFinite && temperature > 0) {
-            throw ValidationError("--temperature \(temperature) must be a positive number; use e.g. 1.0")
-        }
-        if let holdTemperature, !(holdTemperature.isFinite && holdTemperature > 0) {
-            throw ValidationError("--hold-temperature \(holdTemperature) must be a positive number; use e.g. 1.0")
-        }
-        if let topP, !(topP > 0 && topP <= 1) {
-            throw ValidationError("--top-p \(topP) is outside (0, 1]; use e.g. 0.98, or 1 to keep every state")
-        }
-        if let offScaleWeight, !(offScaleWeight > 0 && offScaleWeight <= 1) {
-            throw ValidationError("--off-scale-weight \(offScaleWeight) is outside (0, 1]; use e.g. 0.1, or 1 to leave the model's notes alone")
+        do {
+            try sampling(over: SamplingOptions()).checkValues()
+        } catch {
+            throw ValidationError(error.described(naming: error.option.flag))
         }
         if let threads, !(1...256).contains(threads) {
             throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")
@@ -108,31 +100,56 @@ struct GenerationArguments: ParsableArguments {
         return orders.compactMap { $0 }
     }
 
-    /// The sampling settings: these options over the model config's `sampling:` section.
-    func settings(for model: GenerationModel, seed: UInt64) throws(GenerationError) -> SamplingSettings {
-        var settings = SamplingSettings(model.config.sampling, seed: seed)
-        if let cfg { settings.cfg = cfg }
-        if let temperature { settings.temperature = temperature }
-        if let holdTemperature { settings.holdTemperature = holdTemperature }
-        if let topP { settings.topP = topP }
-        if let offScaleWeight { settings.offScaleWeight = offScaleWeight }
-        if let redrawSeams { settings.redrawsSeams = redrawSeams }
-        if let list = try? iterationList() { settings.numIterList = list }
-        let marLevels = model.config.model.generatorTypes.filter { $0 == .mar }.count
-        if iters != nil, settings.numIterList.count != marLevels {
-            throw .invalidInput("--iters '\(iters ?? "")' gives \(settings.numIterList.count) numbers but the model has "
-                + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one number per MAR level")
-        }
-        if let orders = try? patchOrders() {
-            guard orders.count == marLevels else {
-                throw .invalidInput("--patch-order '\(patchOrder ?? "")' gives \(orders.count) orders but the model has "
-                    + "\(marLevels) MAR level\(marLevels == 1 ? "" : "s"); give one per MAR level")
-            }
-            settings.patchOrders = orders
-        }
-        _ = try model.styleClass(style)
-        return settings
+    /// `request` with these options: the count, style, seed (a random one when `--seed` is
+    /// not given), tempo and sampling options (these flags over the model's `sampling:`
+    /// section), and intermediate rolls when the animation is written.
+    func completing(_ request: GenerationRequest, for model: TrainedModel) throws(InputError) -> GenerationRequest {
+        var request = request
+        request.count = count
+        request.style = style
+        request.seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        request.beatsPerMinute = bpm
+        request.reportsIntermediateRolls = !noAnimation
+        request.sampling = try sampling(for: model)
+        return request
     }
+
+    /// The sampling options: these flags over `options` (a model's `sampling:` section).
+    func sampling(over options: SamplingOptions) -> SamplingOptions {
+        var options = options
+        if let cfg { options.cfg = cfg }
+        if let temperature { options.temperature = temperature }
+        if let holdTemperature { options.holdTemperature = holdTemperature }
+        if let topP { options.topP = topP }
+        if let offScaleWeight { options.offScaleWeight = offScaleWeight }
+        if let redrawSeams { options.redrawSeams = redrawSeams }
+        if let list = try? iterationList() { options.numIterList = list }
+        if let orders = try? patchOrders() { options.patchOrder = orders }
+        return options
+    }
+
+    /// The sampling options for `model`, checked against it, with a message naming the flag
+    /// (or the configuration key, for a value the flags left alone).
+    func sampling(for model: TrainedModel) throws(InputError) -> SamplingOptions {
+        let options = sampling(over: model.config.sampling)
+        do {
+            try options.check(for: model.config.model, width: model.model.width)
+        } catch {
+            let flagged: Bool = switch error.option {
+            case .iterations: iters != nil
+            case .patchOrder: patchOrder != nil
+            default: true
+            }
+            throw InputError(error.described(naming: flagged ? error.option.flag : error.option.configurationKey))
+        }
+        return options
+    }
+}
+
+/// An option that does not fit the model: one line naming it, the problem and the fix.
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The length options of `generate` and `continue`: `--bars N` or `--steps N`.

@@ -1,187 +1,56 @@
 import Engine
 import Foundation
 import FractalModel
+import Generation
 import Imaging
+import ModelStore
 import PianoRoll
 import Training
 
-/// What one generation command asks for: a piece with some cells given (known) and the rest
-/// to generate, and how its outputs are named.
-struct GenerationJob {
-    /// The file name stem: outputs are `<name>-<k>.mid`, `.png`, `.gif`, `.wav`, k from 1.
-    var name: String
-    /// The piece: its length, tempo map and time signatures, and the given cells (the cells
-    /// `known` does not mark are ignored).
-    var piece: PianoRoll
-    /// A flag per cell of `piece` (pitch-major), `true` where the cell is kept.
-    var known: [Bool]
-    /// Regions outlined in the PNG (the inpainted ones).
-    var outlinedRegions: [PianoRollRenderer.Region] = []
-
-    /// How many steps later the model draws the piece: when the known notes sit a 16th off
-    /// the beat, their 8th-note grid moves onto the even steps, as the model saw its training
-    /// music (roll rule 6, ``PianoRoll/EighthNoteAlignment``, counted on the known onsets); 0
-    /// when few or no notes are known. The outputs are moved back, so kept notes stay where
-    /// the input has them and new ones share their grid.
-    var modelDelaySteps: Int {
-        let steps = piece.steps
-        let onsets = piece.codes.indices.lazy
-            .filter { known[$0] && piece.codes[$0] >= PianoRoll.Cell.firstOnsetCode }
-            .map { $0 % steps }
-        return PianoRoll.EighthNoteAlignment(onsetSteps: onsets).delaySteps
-    }
-}
-
-/// Rolls (pitch-major, `steps` steps per pitch) moved `delay` steps later for the model, and
-/// moved back.
-struct RollDelay {
-    /// Steps per pitch of the rolls before the move.
-    let steps: Int
-    /// Steps the rolls move later.
-    let delay: Int
-
-    /// `values` with `padding` in the `delay` steps that now open each pitch row.
-    func later<Value>(_ values: [Value], padding: Value) -> [Value] {
-        guard delay > 0 else { return values }
-        var result: [Value] = []
-        result.reserveCapacity(values.count / steps * (steps + delay))
-        for row in stride(from: 0, to: values.count, by: steps) {
-            result += repeatElement(padding, count: delay)
-            result += values[row..<(row + steps)]
-        }
-        return result
-    }
-
-    /// Moved rolls (`steps + delay` steps per pitch) with their first `delay` steps dropped.
-    func back<Value>(_ values: [Value]) -> [Value] {
-        guard delay > 0 else { return values }
-        var result: [Value] = []
-        result.reserveCapacity(values.count / (steps + delay) * steps)
-        for row in stride(from: 0, to: values.count, by: steps + delay) {
-            result += values[(row + delay)..<(row + delay + steps)]
-        }
-        return result
-    }
-}
-
-/// Runs a ``GenerationJob`` with a model: samples the unknown cells window by window (pieces
-/// longer than the model's width continue themselves, DESIGN §5), shows a progress line, and
-/// writes each piece's MIDI, PNG, animation and (with `--wav`) audio.
+/// Runs a generation command: turns its arguments into a ``GenerationRequest``, runs the
+/// ``GenerationPipeline`` with a progress line, prints what the pipeline notes, and writes each
+/// piece's MIDI, PNG, animation and (with `--wav`) audio.
 struct GenerationRun {
-    let model: GenerationModel
+    let model: TrainedModel
     let arguments: GenerationArguments
 
     /// The largest number of animation frames (the last one is held longer).
     static let maximumFrames = 60
 
-    func run(_ job: GenerationJob) throws(GenerationError) {
+    /// Draws `request` with this command's options and writes the pieces as `<name>-<k>.*`,
+    /// with `outlinedRegions` outlined in the pictures.
+    func run(_ request: GenerationRequest, name: String, outlinedRegions: [PianoRollRenderer.Region] = []) throws {
         let folder = URL(fileURLWithPath: arguments.output, isDirectory: true)
         try Self.prepareFolder(folder)
-        let seed = arguments.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         Engine.setThreadCount(arguments.threads ?? ThreadPool.availableCores)
-        let settings = try arguments.settings(for: model, seed: seed)
-        guard model.config.model.velocityBins == job.piece.velocityBins else {
-            throw .invalidInput("the input roll has \(job.piece.velocityBins) velocity bins but the model \(model.config.model.velocityBins)")
-        }
-
-        let rolls = try sample(job, settings: settings)
-        var written: [String] = []
-        for (index, roll) in rolls.pieces.enumerated() {
-            let stem = folder.appendingPathComponent("\(job.name)-\(index + 1)")
-            written += try Self.write(roll, frames: arguments.noAnimation ? nil : rolls.frames[index],
-                                      regions: job.outlinedRegions, stem: stem, wav: arguments.wav)
-        }
-        print("seed \(seed); wrote \(written.joined(separator: ", "))")
-    }
-
-    /// The generated pieces and, per piece, the frames of the coarse-to-fine process.
-    private func sample(_ job: GenerationJob, settings: SamplingSettings) throws(GenerationError)
-        -> (pieces: [PianoRoll], frames: [[[UInt8]]]) {
-        let piece = job.piece, count = arguments.count
-        let width = model.model.width
-        let delay = RollDelay(steps: piece.steps, delay: job.modelDelaySteps)
-        if delay.delay > 0 {
-            print("8th-note grid: the input's notes sit a 16th off its beats; the model draws the piece \(delay.delay) "
-                  + "step\(delay.delay == 1 ? "" : "s") later, and the output keeps the input's timing")
-        }
-        let cells = delay.later(piece.codes, padding: PianoRoll.Cell.silentCode)
-        let known = delay.later(job.known, padding: true)
-        let unknownSteps = Self.unknownSteps(known, steps: piece.steps + delay.delay)
-        let plan: LongPiecePlan
-        do {
-            plan = try LongPiecePlan(pieceSteps: piece.steps + delay.delay, width: width, overlap: width / 2, unknownSteps: unknownSteps)
-        } catch {
-            throw .invalidInput(error.description)
-        }
+        let request = try arguments.completing(request, for: model)
         var reporter: ProgressReporter?
-        var frames: [[[UInt8]]] = Array(repeating: [], count: count)
-        let labels = [Int32](repeating: Int32(try model.styleClass(arguments.style)), count: count)
-        let windows = plan.windows.count
-        let pieces: [[UInt8]]
-        do throws(SamplingError) {
-            pieces = try LongPieceGeneration.run(
-                plan: plan,
-                cells: Array(repeating: cells, count: count),
-                known: Array(repeating: known, count: count),
-                onFrame: arguments.noAnimation ? nil : { rolls in
-                    for (index, roll) in rolls.enumerated() { frames[index].append(delay.back(roll)) }
-                },
-                sampleWindow: { input, frame throws(SamplingError) in
-                    var windowSettings = settings
-                    windowSettings.seed = settings.seed &+ UInt64(input.index) &* 0x9E37_79B9_7F4A_7C15
-                    return try model.model.sample(
-                        count: count, labels: labels, known: KnownContent(cells: input.cells, mask: input.known),
-                        settings: windowSettings,
-                        onProgress: { progress in
-                            if reporter == nil {
-                                reporter = ProgressReporter(title: "sampling", total: progress.steps * windows, unit: "steps")
-                            }
-                            reporter?.advance()
-                            frame(progress.rolls)
-                        })
-                })
-        } catch {
-            throw .invalidInput("cannot sample with this model: \(error.description)")
-        }
+        var frames = [[[UInt8]]](repeating: [], count: request.count)
+        let result = try GenerationPipeline(model: model).run(request, onProgress: { progress in
+            if reporter == nil { reporter = ProgressReporter(title: "sampling", total: progress.totalSteps, unit: "steps") }
+            reporter?.advance()
+            for (index, roll) in (progress.rolls ?? []).enumerated() { frames[index].append(roll) }
+        })
         reporter?.finish()
-        var tempoMap = piece.tempoMap
-        if let bpm = arguments.bpm { tempoMap = [PianoRoll.TempoChange(step: 0, beatsPerMinute: bpm)] }
-        let dynamics = PieceDynamicsChoice(job: job, model: model, styleClass: Int(labels.first ?? 0), seed: settings.seed)
-        if let note = dynamics.note { print(note) }
-        var rolls: [PianoRoll] = []
-        for (index, drawn) in pieces.enumerated() {
-            var codes = delay.back(drawn)
-            dynamics.impose(onPiece: index, codes: &codes, known: job.known, velocityBins: piece.binning)
-            do {
-                rolls.append(try PianoRoll(steps: piece.steps, velocityBins: piece.velocityBins, codes: codes,
-                                           tempoMap: tempoMap, timeSignatures: piece.timeSignatures))
-            } catch {
-                throw .invalidInput("the model produced an invalid roll (\(error)); check that it was trained with \(piece.velocityBins) velocity bins")
-            }
+        for note in result.notes { print(note) }
+        var written: [String] = []
+        for (index, piece) in result.pieces.enumerated() {
+            let stem = folder.appendingPathComponent("\(name)-\(index + 1)")
+            written += try Self.write(piece, frames: arguments.noAnimation ? nil : frames[index],
+                                      regions: outlinedRegions, stem: stem, wav: arguments.wav)
         }
-        return (rolls, frames)
-    }
-
-    /// The steps holding a cell to generate: from the first to the last (empty when all are known).
-    static func unknownSteps(_ known: [Bool], steps: Int) -> Range<Int> {
-        var first = steps, last = -1
-        for (index, isKnown) in known.enumerated() where !isKnown {
-            let step = index % steps
-            first = min(first, step)
-            last = max(last, step)
-        }
-        return last < 0 ? 0..<0 : first..<(last + 1)
+        print("seed \(request.seed); wrote \(written.joined(separator: ", "))")
     }
 
     /// Checks what can be checked before the model loads: the output folder (created when
     /// missing) and, with `--wav`, the synthesizer.
-    static func checkOutputs(of arguments: GenerationArguments) throws(GenerationError) {
+    static func checkOutputs(of arguments: GenerationArguments) throws(OutputError) {
         try prepareFolder(URL(fileURLWithPath: arguments.output, isDirectory: true))
         if arguments.wav { try AudioRendering.checkAvailable() }
     }
 
     /// Creates `folder` when missing and checks that files can be written there.
-    static func prepareFolder(_ folder: URL) throws(GenerationError) {
+    static func prepareFolder(_ folder: URL) throws(OutputError) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: folder.path, isDirectory: &isDirectory) {
@@ -202,7 +71,7 @@ struct GenerationRun {
 
     /// Writes `<stem>.mid`, `.png`, `.gif` (when `frames` is given) and `.wav`; returns the names.
     static func write(_ roll: PianoRoll, frames: [[UInt8]]?, regions: [PianoRollRenderer.Region], stem: URL,
-                      wav: Bool) throws(GenerationError) -> [String] {
+                      wav: Bool) throws(OutputError) -> [String] {
         let midi = stem.appendingPathExtension("mid")
         let png = stem.appendingPathExtension("png")
         var written: [String] = []
@@ -253,5 +122,20 @@ struct GenerationRun {
 
     private static func reason(_ error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+    }
+}
+
+/// A generation command's output that cannot be written: one line naming the file, the
+/// problem and the fix.
+enum OutputError: Error, CustomStringConvertible {
+    /// An output could not be written.
+    case unwritable(String)
+    /// `--wav` without FluidSynth or its soundfont.
+    case synthesizerMissing(String)
+
+    var description: String {
+        switch self {
+        case .unwritable(let message), .synthesizerMissing(let message): message
+        }
     }
 }

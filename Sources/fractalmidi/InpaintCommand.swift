@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import PianoRoll
 
 /// `fractalmidi inpaint INPUT.mid --region 3-5:C3-C5`: chosen regions regenerated, the rest kept.
@@ -36,19 +37,11 @@ struct InpaintCommand: ParsableCommand {
         var roll = try GenerationInput.roll(input)
         let bars = RegionBarGrid(roll)
         let resolved = try specifications.map { specification throws(RegionError) in try specification.resolved(in: bars) }
-        let model = try GenerationModel.load(generation.model)
-        if roll.velocityBins != model.config.model.velocityBins {
-            roll = try GenerationInput.roll(input, velocityBins: model.config.model.velocityBins)
-        }
-        var known = [Bool](repeating: true, count: PianoRoll.pitchCount * roll.steps)
-        for region in resolved {
-            for pitch in region.pitches {
-                for step in region.steps { known[pitch * roll.steps + step] = false }
-            }
-        }
+        let model = try GenerationInput.model(generation.model)
+        if roll.velocityBins != model.config.model.velocityBins { roll = try GenerationInput.roll(input, for: model) }
         let outlined = zip(specifications, resolved).map { PianoRollRenderer.Region(steps: $1.steps, pitches: $0.pitches) }
         try GenerationRun(model: model, arguments: generation)
-            .run(GenerationJob(name: GenerationInput.name(of: input, suffix: "inpainted"), piece: roll, known: known,
-                               outlinedRegions: outlined))
+            .run(try GenerationRequest.inpainting(of: roll, regions: resolved),
+                 name: GenerationInput.name(of: input, suffix: "inpainted"), outlinedRegions: outlined)
     }
 }

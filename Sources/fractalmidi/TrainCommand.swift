@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import FractalModel
+import ModelStore
 import Training
 
 /// `fractalmidi train`: trains the fractal model, or continues a run from its latest checkpoint.

@@ -32,7 +32,6 @@ import FractalModel
         #expect(config.data.cropLength == 512)
         #expect(config.training.gradClip == 3.0)
         #expect(config.model.labelDropProb == 0.1)
-        #expect(config.data.stepsPerBeat == 4)
         #expect(config.seed == 42)
         // The file states the in-code defaults, so a config without model keys is the same model.
         #expect(config.model == ModelConfig())

@@ -60,7 +60,7 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         RuleCase("model.velocity_bins=128", "model.velocity_bins", "model.velocity_bins 128 is outside 1…127 (bins over the MIDI velocities 1…127); use 32"),
         RuleCase("model.init_std=0", "model.init_std", "model.init_std 0.0 must be above 0; use 0.02"),
         RuleCase("model.v_weight=-1", "model.v_weight", "model.v_weight -1.0 must be at least 0; use 1.0"),
-        RuleCase("data.steps_per_beat=0", "data.steps_per_beat", "data.steps_per_beat 0 is outside 1…24; use 4 (a step is a 16th note)"),
+        RuleCase("data.steps_per_beat=8", "data.steps_per_beat", "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key"),
         RuleCase("data.augment_factor=0", "data.augment_factor", "data.augment_factor 0 must be at least 1 (crops per file per pass); use 1"),
         RuleCase("data.pitch_shift_max=200", "data.pitch_shift_max", "data.pitch_shift_max 200 is outside -127…127 semitones; use e.g. 12"),
         RuleCase(["data.pitch_shift_min=5", "data.pitch_shift_max=2"], "data.pitch_shift_min",
@@ -85,18 +85,18 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         RuleCase("sampling.num_iter_list=[64, 16]", "sampling.num_iter_list",
                  "sampling.num_iter_list [64, 16] has 2 entries for 3 MAR levels (AR levels take one step per patch); give one per MAR level, e.g. [64, 16, 16]"),
         RuleCase("sampling.num_iter_list=[64, 17, 16]", "sampling.num_iter_list",
-                 "sampling.num_iter_list[1] 17 (level 1) must be between 1 and the level's 16 patches; use at most 16"),
+                 "sampling.num_iter_list [64, 17, 16] gives MAR level 1 17 steps, not between 1 and its 16 patches; use at most 16 (one patch per step)"),
         RuleCase("sampling.num_iter_list=[300, 16, 16]", "sampling.num_iter_list",
-                 "sampling.num_iter_list[0] 300 (level 0) must be between 1 and the level's 256 patches; use at most 256"),
+                 "sampling.num_iter_list [300, 16, 16] gives MAR level 0 300 steps, not between 1 and its 256 patches; use at most 256 (one patch per step)"),
         RuleCase("sampling.patch_order=[random, time]", "sampling.patch_order",
                  "sampling.patch_order [random, time] has 2 entries for 3 MAR levels; give one per MAR level, e.g. [random, time, time], or none for random order everywhere"),
-        RuleCase("sampling.cfg=-1", "sampling.cfg", "sampling.cfg -1.0 must be at least 0 (1 = no guidance)"),
-        RuleCase("sampling.temperature=0", "sampling.temperature", "sampling.temperature 0.0 must be above 0; use 1.0"),
-        RuleCase("sampling.hold_temperature=0", "sampling.hold_temperature", "sampling.hold_temperature 0.0 must be above 0; use 1.0"),
-        RuleCase("sampling.top_p=0", "sampling.top_p", "sampling.top_p 0.0 is outside (0, 1]; use 1.0 to keep every class"),
-        RuleCase("sampling.top_p=1.2", "sampling.top_p", "sampling.top_p 1.2 is outside (0, 1]; use 1.0 to keep every class"),
+        RuleCase("sampling.cfg=-1", "sampling.cfg", "sampling.cfg -1.0 must be a number ≥ 0; use 1 for no guidance"),
+        RuleCase("sampling.temperature=0", "sampling.temperature", "sampling.temperature 0.0 must be a positive number; use e.g. 1.0"),
+        RuleCase("sampling.hold_temperature=0", "sampling.hold_temperature", "sampling.hold_temperature 0.0 must be a positive number; use e.g. 1.0"),
+        RuleCase("sampling.top_p=0", "sampling.top_p", "sampling.top_p 0.0 is outside (0, 1]; use e.g. 0.98, or 1 to keep every class"),
+        RuleCase("sampling.top_p=1.2", "sampling.top_p", "sampling.top_p 1.2 is outside (0, 1]; use e.g. 0.98, or 1 to keep every class"),
         RuleCase("sampling.off_scale_weight=0", "sampling.off_scale_weight",
-                 "sampling.off_scale_weight 0.0 is outside (0, 1]; use 1.0 to leave the model's notes alone"),
+                 "sampling.off_scale_weight 0.0 is outside (0, 1]; use e.g. 0.1, or 1 to leave the model's notes alone"),
         RuleCase("sampling.filter_threshold=1", "sampling.filter_threshold", "sampling.filter_threshold 1.0 is outside [0, 1); use 1.0e-4"),
     ]
 
@@ -156,6 +156,13 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         #expect(throws: ConfigError(file: "f.yaml", key: "training.lr",
                                     message: "training.lr is not a key of training; remove it or correct its name")) {
             _ = try FractalConfig.parse(yaml: "training:\n  lr: 0.1\n", file: "f.yaml")
+        }
+    }
+
+    @Test func stepsPerBeatInTheFileIsReportedWithItsFile() {
+        #expect(throws: ConfigError(file: "f.yaml", key: "data.steps_per_beat",
+                                    message: "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key")) {
+            _ = try FractalConfig.parse(yaml: "data:\n  steps_per_beat: 4\n", file: "f.yaml")
         }
     }
 

@@ -3,21 +3,25 @@ import Testing
 import FractalModel
 import PianoRoll
 
-/// `SamplingSettings.holdTemperature`: the state of a cell that follows a sounding note is
+/// `SamplingOptions.holdTemperature`: the state of a cell that follows a sounding note is
 /// drawn at its own temperature, so that `temperature` changes how many notes start without
 /// changing how long they last.
 @Suite struct HoldTemperatureTests {
     @Test func drawWeightsUseTheHoldTemperatureAfterASoundingNote() {
-        var settings = SamplingSettings(numIterList: [1], temperature: 2)
-        settings.holdTemperature = 0.5
+        let scaling = TemperatureScaling(temperature: 2, holdTemperature: 0.5)
         let logits: [Float] = [1, 0, -1]
-        let starting = settings.drawWeights(logits), holding = settings.drawWeights(logits, followsSoundingNote: true)
+        func weights(_ scaling: TemperatureScaling, followsSoundingNote: Bool) -> [Double] {
+            var scores = DrawScores(logits: logits)
+            scaling.process(&scores, in: DrawContext(position: 0, followsSoundingNote: followsSoundingNote))
+            return scores.drawWeights
+        }
+        let starting = weights(scaling, followsSoundingNote: false), holding = weights(scaling, followsSoundingNote: true)
         #expect(abs(starting[0] / starting[1] - exp(0.5)) < 1e-9)
         #expect(abs(holding[0] / holding[1] - exp(2.0)) < 1e-9)
         // Unset, the temperature divides every draw.
-        let plain = SamplingSettings(numIterList: [1], temperature: 2)
-        #expect(plain.holdTemperature == nil)
-        #expect(plain.drawWeights(logits, followsSoundingNote: true) == starting)
+        let plain = TemperatureScaling(temperature: 2)
+        #expect(SamplingOptions(numIterList: [1], temperature: 2).holdTemperature == nil)
+        #expect(weights(plain, followsSoundingNote: true) == starting)
     }
 
     /// An untrained model whose head gives every cell the same state logits: sustain 2, the
@@ -39,9 +43,9 @@ import PianoRoll
 
     /// Sustain cells per onset in the sampled rolls: how many steps a note lasts beyond its first.
     static func sustainsPerOnset(temperature: Double, hold: Double) throws -> Double {
-        var settings = SamplingSettings(numIterList: [2, 2, 2], temperature: temperature, seed: 3)
+        var settings = SamplingOptions(numIterList: [2, 2, 2], temperature: temperature, seed: 3)
         settings.holdTemperature = hold
-        let cells = try sustainFavouringModel().sample(count: 2, settings: settings).joined()
+        let cells = try sustainFavouringModel().sample(count: 2, options: settings).joined()
         let sustains = cells.filter { $0 == PianoRoll.Cell.sustainCode }.count
         let onsets = cells.filter { $0 >= PianoRoll.Cell.firstOnsetCode }.count
         return Double(sustains) / Double(max(onsets, 1))
@@ -59,14 +63,14 @@ import PianoRoll
     @Test func badHoldTemperaturesAreRejected() throws {
         let model = SamplingTests.model([.mar, .mar, .mar])
         for hold in [0, -1, .infinity] as [Double] {
-            var settings = SamplingSettings(numIterList: [1, 1, 1])
+            var settings = SamplingOptions(numIterList: [1, 1, 1])
             settings.holdTemperature = hold
-            #expect(throws: SamplingError("hold_temperature \(hold) must be a positive number; use e.g. 1.0")) {
-                _ = try model.sample(count: 1, settings: settings)
+            #expect(throws: SamplingError("sampling.hold_temperature \(hold) must be a positive number; use e.g. 1.0")) {
+                _ = try model.sample(count: 1, options: settings)
             }
         }
         let config = try FractalConfig.parse(yaml: "sampling:\n  hold_temperature: 0.9\n", file: "a.yaml").config
-        #expect(SamplingSettings(config.sampling, seed: 1).holdTemperature == 0.9)
+        #expect(config.sampling.seeded(1).holdTemperature == 0.9)
         #expect(try FractalConfig.parse(yaml: "sampling:\n  hold_temperature: null\n", file: "a.yaml").config.sampling.holdTemperature == nil)
         #expect(try FractalConfig.parse(yaml: "", file: "a.yaml").config.sampling.holdTemperature == nil)
         #expect(throws: ConfigError(file: "a.yaml", key: "sampling.hold_temperature",

@@ -2,7 +2,7 @@ import Testing
 import FractalModel
 import PianoRoll
 
-/// `SamplingSettings.offScaleWeight` keeps new notes in the scale of the notes decided so far
+/// `SamplingOptions.offScaleWeight` keeps new notes in the scale of the notes decided so far
 /// (see `KeyGuide` in Sampling.swift).
 @Suite struct KeyGuideTests {
     static let width = SamplingTests.width
@@ -38,10 +38,10 @@ import PianoRoll
         for seed: UInt64 in 1...3 {
             var settings = SamplingTests.settings
             settings.seed = seed
-            let free = try model.sample(count: 1, known: prompt, settings: settings)[0]
+            let free = try model.sample(count: 1, known: prompt, options: settings)[0]
             #expect(Self.soundingOutsideScale(free) > 200, "\(types), seed \(seed): the model alone should stray from the scale")
             settings.offScaleWeight = 1e-9
-            let guided = try model.sample(count: 1, known: prompt, settings: settings)[0]
+            let guided = try model.sample(count: 1, known: prompt, options: settings)[0]
             #expect(Self.soundingOutsideScale(guided) == 0, "\(types), seed \(seed)")
             let inScale = (0..<128).filter { Self.scale.contains($0 % 12) }.reduce(0) { count, pitch in
                 count + (Self.width / 2..<Self.width).filter { guided[pitch * Self.width + $0] != PianoRoll.Cell.silentCode }.count
@@ -52,17 +52,17 @@ import PianoRoll
 
     @Test("the weight is 1 (the model alone) unless set; a smaller one changes the music; outside (0, 1] is refused")
     func weightSetting() throws {
-        #expect(SamplingSettings(numIterList: [1]).offScaleWeight == 1)
-        #expect(SamplingSettings(SamplingConfig(), seed: 1).offScaleWeight == 1)
+        #expect(SamplingOptions(numIterList: [1]).offScaleWeight == 1)
+        #expect(SamplingOptions().seeded(1).offScaleWeight == 1)
         let model = SamplingTests.model([.mar, .mar, .mar])
         var settings = SamplingTests.settings
-        let before = try model.sample(count: 2, known: nil, settings: settings)
+        let before = try model.sample(count: 2, known: nil, options: settings)
         settings.offScaleWeight = 0.01
-        #expect(try model.sample(count: 2, known: nil, settings: settings) != before)
+        #expect(try model.sample(count: 2, known: nil, options: settings) != before)
         for weight: Double in [0, 1.5, .nan] {
             settings.offScaleWeight = weight
-            let error = try #require(throws: SamplingError.self) { try model.sample(count: 1, settings: settings) }
-            #expect(error.message == "off_scale_weight \(weight) is outside (0, 1]; use 1 to leave the model's notes alone, or e.g. 0.1")
+            let error = try #require(throws: SamplingError.self) { try model.sample(count: 1, options: settings) }
+            #expect(error.message == "sampling.off_scale_weight \(weight) is outside (0, 1]; use e.g. 0.1, or 1 to leave the model's notes alone")
         }
     }
 }

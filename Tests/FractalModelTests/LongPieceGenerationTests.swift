@@ -20,7 +20,7 @@ struct LongPieceGenerationTests {
         var windows: [(LongPiecePlan.Window, [[UInt8]])] = []
         let pieces = try LongPieceGeneration.run(plan: plan, cells: cells, known: known) { input, _ throws(SamplingError) in
             let rolls = try model.sample(count: cells.count, known: KnownContent(cells: input.cells, mask: input.known),
-                                         settings: SamplingSettings(numIterList: [2, 1, 1], seed: seed &+ UInt64(input.index)))
+                                         options: SamplingOptions(numIterList: [2, 1, 1], seed: seed &+ UInt64(input.index)))
             windows.append((input.window, rolls))
             return rolls
         }

@@ -33,7 +33,7 @@ import PianoRoll
         let source = ModelFixtures.patternRoll(width: Self.width) + ModelFixtures.patternRoll(width: Self.width).reversed()
         let inpainting = KnownContent(cells: source, mask: SamplingTests.inpaintingMask(count: 2))
         for known in [nil, inpainting] {
-            let rolls = try model.sample(count: 2, known: known, settings: SamplingTests.settings)
+            let rolls = try model.sample(count: 2, known: known, options: SamplingTests.settings)
             let sustains = rolls.joined().filter { $0 == Self.sustain }.count
             #expect(sustains > 100, "\(types): only \(sustains) sustains drawn; the test needs many")
             let orphans = Self.orphanSustains(rolls, known: known?.mask)
@@ -55,7 +55,7 @@ import PianoRoll
         for seed: UInt64 in 1...4 {
             var settings = SamplingTests.settings
             settings.seed = seed
-            let roll = try model.sample(count: 1, known: known, settings: settings)[0]
+            let roll = try model.sample(count: 1, known: known, options: settings)[0]
             let silentBefore = (50..<70).filter { roll[$0 * Self.width + 26] == Self.silent }
             #expect(silentBefore.isEmpty, "\(types), seed \(seed): pitches \(silentBefore) silent just before a known sustain")
             #expect(Self.orphanSustains([roll], known: known.mask).isEmpty)

@@ -54,15 +54,15 @@ import FractalModel
         }
         #expect(bits < 0.05, "after \(step) steps the loss is still \(bits) bits per cell")
 
-        let settings = SamplingSettings(numIterList: [8, 4, 4], temperature: 0.05, seed: 4)
-        let sampled = try model.sample(count: 1, settings: settings)[0]
+        let settings = SamplingOptions(numIterList: [8, 4, 4], temperature: 0.05, seed: 4)
+        let sampled = try model.sample(count: 1, options: settings)[0]
         let free = Self.agreement(sampled, roll)
         print("sampled back: \(free)")
         #expect(free.cells >= 0.95 && free.notes >= 0.6, "sampling reproduces \(free)")
 
         // Inpainting: the first half of the time steps known, the second half regenerated.
         let known = KnownContent(prefixOf: roll, width: width, steps: width / 2)
-        let inpainted = try model.sample(count: 1, known: known, settings: settings)[0]
+        let inpainted = try model.sample(count: 1, known: known, options: settings)[0]
         let second = Self.agreement(inpainted, roll) { $0 % width >= width / 2 }
         print("inpainted: \(second)")
         #expect(second.cells >= 0.9 && second.notes >= 0.6, "inpainting reproduces \(second)")

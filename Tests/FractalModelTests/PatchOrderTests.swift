@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import FractalModel
 
-/// `SamplingSettings.patchOrders`: a MAR level in time order draws earlier time columns
+/// `SamplingOptions.patchOrder`: a MAR level in time order draws earlier time columns
 /// before later ones, and sampling keeps its other promises (known cells, seeds).
 @Suite struct PatchOrderTests {
     static let width = SamplingTests.width
@@ -24,10 +24,10 @@ import FractalModel
     /// 2 columns of 16 steps) are drawn; in time order they all lie in the first column.
     static func firstFrame(_ orders: [PatchOrder]) throws -> [UInt8] {
         let model = SamplingTests.model([.mar, .mar, .mar])
-        var settings = SamplingSettings(numIterList: [2, 2, 2], redrawsSeams: false, seed: 11)
-        settings.patchOrders = orders
+        var settings = SamplingOptions(numIterList: [2, 2, 2], redrawSeams: false, seed: 11)
+        settings.patchOrder = orders
         var frames: [SamplingProgress] = []
-        _ = try model.sample(count: 1, settings: settings) { frames.append($0) }
+        _ = try model.sample(count: 1, options: settings) { frames.append($0) }
         return try #require(frames.first?.rolls.first)
     }
 
@@ -48,36 +48,36 @@ import FractalModel
         let source = ModelFixtures.patternRoll(width: Self.width)
         let known = KnownContent(cells: source, mask: SamplingTests.inpaintingMask(count: 1))
         var settings = SamplingTests.settings
-        settings.patchOrders = [.time, .time, .time]
-        let first = try model.sample(count: 1, known: known, settings: settings)
-        #expect(try model.sample(count: 1, known: known, settings: settings) == first)
+        settings.patchOrder = [.time, .time, .time]
+        let first = try model.sample(count: 1, known: known, options: settings)
+        #expect(try model.sample(count: 1, known: known, options: settings) == first)
         let output = try #require(first.first)
         #expect(zip(output, source).enumerated().allSatisfy { index, pair in !known.mask[index] || pair.0 == pair.1 })
-        settings.patchOrders = [.random, .random, .random]
-        let random = try model.sample(count: 1, known: known, settings: settings)
-        settings.patchOrders = []
-        #expect(try model.sample(count: 1, known: known, settings: settings) == random, "an empty list is not random order")
+        settings.patchOrder = [.random, .random, .random]
+        let random = try model.sample(count: 1, known: known, options: settings)
+        settings.patchOrder = []
+        #expect(try model.sample(count: 1, known: known, options: settings) == random, "an empty list is not random order")
         #expect(random != first, "the order does not change the output")
     }
 
     @Test func settingsNeedOneOrderPerMARLevel() throws {
         let model = SamplingTests.model([.mar, .ar, .mar])
-        var settings = SamplingSettings(numIterList: [2, 2], seed: 1)
-        settings.patchOrders = [.time, .time, .time]
-        #expect(throws: SamplingError("patch_order [time, time, time] needs 2 entries, one per MAR level; give one random or time per level, or none for random order everywhere")) {
-            _ = try model.sample(count: 1, settings: settings)
+        var settings = SamplingOptions(numIterList: [2, 2], seed: 1)
+        settings.patchOrder = [.time, .time, .time]
+        #expect(throws: SamplingError("sampling.patch_order [time, time, time] has 3 entries for 2 MAR levels; give one per MAR level, e.g. [random, time], or none for random order everywhere")) {
+            _ = try model.sample(count: 1, options: settings)
         }
-        settings.patchOrders = [.random, .time]
-        #expect(try model.sample(count: 1, settings: settings).count == 1)
+        settings.patchOrder = [.random, .time]
+        #expect(try model.sample(count: 1, options: settings).count == 1)
     }
 
     @Test func configKeyDefaultsToRandomOrderEverywhere() throws {
         let plain = try FractalConfig.parse(yaml: "", file: "a.yaml").config
-        #expect(plain.sampling.patchOrder.isEmpty && SamplingSettings(plain.sampling, seed: 1).patchOrders.isEmpty)
+        #expect(plain.sampling.patchOrder.isEmpty && plain.sampling.seeded(1).patchOrder.isEmpty)
         let mixed = try FractalConfig.parse(yaml: "model:\n  generator_types: [mar, ar, mar]\nsampling:\n  patch_order: [time, random]\n",
                                             file: "a.yaml").config
         #expect(mixed.sampling.patchOrder == [.time, .random])
         let timed = try FractalConfig.parse(yaml: "sampling:\n  patch_order: [random, time, time]\n", file: "a.yaml").config
-        #expect(SamplingSettings(timed.sampling, seed: 1).patchOrders == [.random, .time, .time])
+        #expect(timed.sampling.seeded(1).patchOrder == [.random, .time, .time])
     }
 }

@@ -89,13 +89,13 @@ import FractalModel
         let plainLoss = plain.evaluationLoss(cells: rolls, labels: labels, width: Self.width, seed: 3)
         #expect(pitched.evaluationLoss(cells: rolls, labels: labels, width: Self.width, seed: 3).bitsPerCell == plainLoss.bitsPerCell)
         // Guided sampling runs both branches, continuation keeps known cells: every path.
-        let guided = SamplingSettings(numIterList: [3, 2, 2], cfg: 2, seed: 11)
+        let guided = SamplingOptions(numIterList: [3, 2, 2], cfg: 2, seed: 11)
         let known = KnownContent(prefixOf: rolls, width: Self.width, steps: 13)
-        #expect(try pitched.sample(count: 2, known: known, settings: guided) == plain.sample(count: 2, known: known, settings: guided))
+        #expect(try pitched.sample(count: 2, known: known, options: guided) == plain.sample(count: 2, known: known, options: guided))
 
         Self.randomizeTables(of: pitched, seed: 5)
         #expect(pitched.evaluationLoss(cells: rolls, labels: labels, width: Self.width, seed: 3).bitsPerCell != plainLoss.bitsPerCell)
-        #expect(try pitched.sample(count: 2, known: known, settings: guided) != plain.sample(count: 2, known: known, settings: guided))
+        #expect(try pitched.sample(count: 2, known: known, options: guided) != plain.sample(count: 2, known: known, options: guided))
     }
 
     @Test func trainingReachesTheTables() {

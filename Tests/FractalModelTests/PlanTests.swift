@@ -8,7 +8,7 @@ import FractalModel
         try FractalConfig.load(contentsOf: ConfigLoadingTests.shippedURL(name)).config
     }
 
-    /// Parameters of the model of DESIGN §4 as the inventory in `FractalPlan`'s documentation
+    /// Parameters of the model as the inventory in `FractalPlan`'s documentation
     /// lists them, counted tensor by tensor.
     static func handParameterCount(_ config: FractalConfig, width: Int) -> Int {
         let m = config.model
@@ -263,11 +263,9 @@ import FractalModel
         #expect(comparison.options[0].trainingFLOPsRatio > 1)
     }
 
-    @Test func leafResolutionFollowsStepsPerBeat() throws {
-        var config = try PlanTests.shipped("train_default")
-        config.data.stepsPerBeat = 8
-        let comparison = try PatchSizeComparison(config: config, patchSizes: [4])
-        #expect(comparison.options[0].leafSixteenths == 2)
+    @Test func leafResolutionIsInSixteenths() throws {
+        let comparison = try PatchSizeComparison(config: PlanTests.shipped("train_default"), patchSizes: [2, 4])
+        #expect(comparison.options.map(\.leafSixteenths) == [2, 4])
     }
 
     @Test func impossiblePatchSizeIsOneLineError() throws {

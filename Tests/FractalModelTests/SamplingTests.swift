@@ -14,7 +14,7 @@ import FractalModel
         return FractalGenerativeModel(config: config, seed: seed)
     }
 
-    static let settings = SamplingSettings(numIterList: [3, 2, 2], seed: 11)
+    static let settings = SamplingOptions(numIterList: [3, 2, 2], seed: 11)
 
     static let allMixes: [[GeneratorType]] = {
         var mixes: [[GeneratorType]] = []
@@ -43,7 +43,7 @@ import FractalModel
         // Inpainting: everything known but a region.
         let inpainting = KnownContent(cells: source, mask: Self.inpaintingMask(count: 2))
         for known in [prompt, inpainting] {
-            let rolls = try model.sample(count: 2, known: known, settings: Self.settings)
+            let rolls = try model.sample(count: 2, known: known, options: Self.settings)
             #expect(rolls.count == 2)
             let output = rolls.joined()
             #expect(output.count == source.count)
@@ -59,13 +59,13 @@ import FractalModel
     @Test func sameSeedSameOutputAndProgressFrames() throws {
         let model = Self.model([.mar, .ar, .mar])
         var frames: [SamplingProgress] = []
-        let first = try model.sample(count: 1, settings: Self.settings) { frames.append($0) }
-        let second = try model.sample(count: 1, settings: Self.settings)
+        let first = try model.sample(count: 1, options: Self.settings) { frames.append($0) }
+        let second = try model.sample(count: 1, options: Self.settings)
         let reproducible = first == second
         #expect(reproducible, "same seed, different output")
         var other = Self.settings
         other.seed = 12
-        let reseeded = try model.sample(count: 1, settings: other) != first
+        let reseeded = try model.sample(count: 1, options: other) != first
         #expect(reseeded, "another seed gives the same output")
         // Three level-0 steps, then three more in the seam pass.
         #expect(frames.map(\.step) == Array(1...6) && frames.allSatisfy { $0.steps == 6 })
@@ -76,8 +76,8 @@ import FractalModel
 
     @Test func guidanceOfOneIsTheConditionalBranchAlone() throws {
         let c: [Float] = [2, -1, 0.5, -30], u: [Float] = [0, 1, 3, -40]
-        #expect(Guidance.mix(conditional: c, unconditional: u, cfg: 1, filterThreshold: 1e-4) == c)
-        let mixed = Guidance.mix(conditional: c, unconditional: u, cfg: 3, filterThreshold: 1e-4)
+        #expect(ClassifierFreeGuidance.mix(conditional: c, unconditional: u, cfg: 1, filterThreshold: 1e-4) == c)
+        let mixed = ClassifierFreeGuidance.mix(conditional: c, unconditional: u, cfg: 3, filterThreshold: 1e-4)
         #expect(abs(mixed[0] - (0 + 3 * (2 - 0))) < 1e-6)
         #expect(abs(mixed[1] - (1 + 3 * (-1 - 1))) < 1e-6)
         // Class 3 is ruled out by the condition (p ≈ 1e-14): its null logit is raised to
@@ -91,17 +91,17 @@ import FractalModel
         classes.withUnsafeMutableBufferPointer { values in
             for i in values.indices { values[i] *= 100 }
         }
-        let plain = try model.sample(count: 2, labels: [0, 1], settings: Self.settings)
+        let plain = try model.sample(count: 2, labels: [0, 1], options: Self.settings)
         // An untrained model barely separates the branches, so the guidance is strong.
         var guided = Self.settings
         guided.cfg = 50
-        let strong = try model.sample(count: 2, labels: [0, 1], settings: guided)
+        let strong = try model.sample(count: 2, labels: [0, 1], options: guided)
         func differing(_ a: [[UInt8]], _ b: [[UInt8]]) -> Int { zip(a.joined(), b.joined()).filter { $0 != $1 }.count }
         print("guidance changes \(differing(strong, plain)) cells")
         #expect(differing(strong, plain) > 20)
         var linear = guided
         linear.cfgSchedule = .linear
-        let ramped = try model.sample(count: 2, labels: [0, 1], settings: linear)
+        let ramped = try model.sample(count: 2, labels: [0, 1], options: linear)
         #expect(differing(ramped, strong) > 0 && differing(ramped, plain) > 0)
 
         // Changing the null label's embedding changes guided samples only.
@@ -109,15 +109,18 @@ import FractalModel
             let width = classes.shape[1]
             for i in (2 * width)..<(3 * width) { values[i] += 0.5 }
         }
-        #expect(differing(try model.sample(count: 2, labels: [0, 1], settings: Self.settings), plain) == 0)
-        #expect(differing(try model.sample(count: 2, labels: [0, 1], settings: guided), strong) > 0)
+        #expect(differing(try model.sample(count: 2, labels: [0, 1], options: Self.settings), plain) == 0)
+        #expect(differing(try model.sample(count: 2, labels: [0, 1], options: guided), strong) > 0)
     }
 
     @Test func nucleusKeepsTheFewestMostProbableClassesReachingTopP() {
         let probabilities: [Double] = [0.2, 0.7, 0.1]
         let logits = probabilities.map { Float(Foundation.log($0)) }
         func weights(_ topP: Double, temperature: Double = 1, of logits: [Float] = logits) -> [Double] {
-            SamplingSettings(numIterList: [1], temperature: temperature, topP: topP).drawWeights(logits)
+            var scores = DrawScores(logits: logits)
+            TemperatureScaling(temperature: temperature).process(&scores, in: DrawContext(position: 0))
+            Nucleus(topP: topP).process(&scores, in: DrawContext(position: 0))
+            return scores.drawWeights
         }
         func kept(_ topP: Double, temperature: Double = 1) -> [Int] {
             let weights = weights(topP, temperature: temperature)
@@ -144,28 +147,28 @@ import FractalModel
             do { try body() } catch { return (error as? SamplingError)?.message ?? "\(error)" }
             return ""
         }
-        #expect(message { _ = try model.sample(count: 1, labels: [3], settings: Self.settings) }
+        #expect(message { _ = try model.sample(count: 1, labels: [3], options: Self.settings) }
                 == "label 3 is outside 0..<1; use a label the model was trained with")
-        #expect(message { _ = try model.sample(count: 2, labels: [0], settings: Self.settings) }
+        #expect(message { _ = try model.sample(count: 2, labels: [0], options: Self.settings) }
                 == "1 labels for 2 rolls; give one label per roll")
         var cold = Self.settings
         cold.temperature = 0
-        #expect(message { _ = try model.sample(count: 1, settings: cold) } == "temperature 0.0 must be a positive number; use e.g. 1.0")
+        #expect(message { _ = try model.sample(count: 1, options: cold) } == "sampling.temperature 0.0 must be a positive number; use e.g. 1.0")
         for topP in [0, 1.5] {
             var nucleus = Self.settings
             nucleus.topP = topP
-            #expect(message { _ = try model.sample(count: 1, settings: nucleus) }
-                    == "top_p \(topP) is outside (0, 1]; use 1 to keep every class, or e.g. 0.98")
+            #expect(message { _ = try model.sample(count: 1, options: nucleus) }
+                    == "sampling.top_p \(topP) is outside (0, 1]; use e.g. 0.98, or 1 to keep every class")
         }
         var short = Self.settings
         short.numIterList = [4]
-        #expect(message { _ = try model.sample(count: 1, settings: short) }
-                == "num_iter_list [4] needs 3 entries of at least 1, one per MAR level")
+        #expect(message { _ = try model.sample(count: 1, options: short) }
+                == "sampling.num_iter_list [4] has 1 entry for 3 MAR levels (AR levels take one step per patch); give one per MAR level, e.g. [16, 16, 16]")
         let known = KnownContent(cells: [0], mask: [true])
-        #expect(message { _ = try model.sample(count: 1, known: known, settings: Self.settings) }
+        #expect(message { _ = try model.sample(count: 1, known: known, options: Self.settings) }
                 == "known content holds 1 cells and 1 flags; 1 rolls of 128 × 32 need 4096 of each")
         let loud = KnownContent(cells: [UInt8](repeating: 200, count: 4096), mask: [Bool](repeating: true, count: 4096))
-        #expect(message { _ = try model.sample(count: 1, known: loud, settings: Self.settings) }
+        #expect(message { _ = try model.sample(count: 1, known: loud, options: Self.settings) }
                 == "known cell 0 has code 200, above the highest code 33 for 32 velocity bins")
     }
 }
@@ -238,8 +241,8 @@ import FractalModel
             let step = model.trainingStep(cells: cells, labels: [0], width: SamplingTests.width, rng: &rng)
             #expect(step.loss.isFinite)
             let known = KnownContent(prefixOf: cells, width: SamplingTests.width, steps: 16)
-            let first = try model.sample(count: 1, known: known, settings: SamplingTests.settings)
-            let again = try model.sample(count: 1, known: known, settings: SamplingTests.settings) == first
+            let first = try model.sample(count: 1, known: known, options: SamplingTests.settings)
+            let again = try model.sample(count: 1, known: known, options: SamplingTests.settings) == first
             #expect(again, "\(order) not reproducible")
             let changed = known.mask.indices.filter { known.mask[$0] && first[0][$0] != cells[$0] }
             #expect(changed.isEmpty, "\(order): known cells \(changed.prefix(5)) changed")

@@ -1,7 +1,7 @@
 import Testing
 import FractalModel
 
-/// `SamplingSettings.redrawsSeams`: a second pass draws again the cells within a quarter
+/// `SamplingOptions.redrawSeams`: a second pass draws again the cells within a quarter
 /// patch (4 steps) of each level-0 patch border in time (every 16 steps), in the bands of 16
 /// pitches that sound there, with the rolls moved half a patch so that the lower levels see
 /// both sides of the border.
@@ -18,17 +18,17 @@ import FractalModel
         Set(zip(a.joined(), b.joined()).enumerated().filter { $0.element.0 != $0.element.1 }.map { $0.offset % width })
     }
 
-    static func settings(redrawingSeams: Bool) -> SamplingSettings {
+    static func settings(redrawingSeams: Bool) -> SamplingOptions {
         var settings = SamplingTests.settings
-        settings.redrawsSeams = redrawingSeams
+        settings.redrawSeams = redrawingSeams
         return settings
     }
 
     @Test(arguments: SamplingTests.allMixes)
     func redrawsOnlyTheCellsBesideTheBorders(_ types: [GeneratorType]) throws {
         let model = SamplingTests.model(types)
-        let once = try model.sample(count: 3, settings: Self.settings(redrawingSeams: false))
-        let seamed = try model.sample(count: 3, settings: Self.settings(redrawingSeams: true))
+        let once = try model.sample(count: 3, options: Self.settings(redrawingSeams: false))
+        let seamed = try model.sample(count: 3, options: Self.settings(redrawingSeams: true))
         let changed = Self.differingSteps(once, seamed)
         #expect(!changed.isEmpty, "\(types): the seam pass changed nothing")
         #expect(changed.allSatisfy(Self.isNearSeam), "\(types): steps \(changed.sorted()) changed away from the border at 16")
@@ -50,20 +50,20 @@ import FractalModel
         // Known: steps 0 ..< 14 and 17 ..< 32 of every pitch; steps 14, 15 and 16 are drawn.
         let mask = (0..<source.count).map { !(14..<17).contains($0 % Self.width) }
         let rolls = try model.sample(count: 1, known: KnownContent(cells: source, mask: mask),
-                                     settings: Self.settings(redrawingSeams: true))
+                                     options: Self.settings(redrawingSeams: true))
         for (index, flag) in mask.enumerated() where flag {
             #expect(rolls[0][index] == source[index], "known cell \(index) changed")
         }
         let once = try model.sample(count: 1, known: KnownContent(cells: source, mask: mask),
-                                    settings: Self.settings(redrawingSeams: false))
+                                    options: Self.settings(redrawingSeams: false))
         #expect(Self.differingSteps(once, rolls).isSubset(of: [14, 15, 16]))
     }
 
     @Test func progressCoversBothPassesAndShowsTheRollsUnshifted() throws {
         let model = SamplingTests.model([.mar, .ar, .mar])
-        let once = try model.sample(count: 1, settings: Self.settings(redrawingSeams: false))
+        let once = try model.sample(count: 1, options: Self.settings(redrawingSeams: false))
         var frames: [SamplingProgress] = []
-        let seamed = try model.sample(count: 1, settings: Self.settings(redrawingSeams: true)) { frames.append($0) }
+        let seamed = try model.sample(count: 1, options: Self.settings(redrawingSeams: true)) { frames.append($0) }
         #expect(frames.map(\.step) == [1, 2, 3, 4, 5, 6] && frames.allSatisfy { $0.steps == 6 })
         #expect(frames[2].rolls == once, "the first pass's last frame is not the one-pass output")
         #expect(frames[5].rolls == seamed, "the last frame is not the output")
@@ -79,17 +79,16 @@ import FractalModel
         config.model.numHeadsList = [2, 1, 1]
         config.sampling.numIterList = [4, 4]
         let model = FractalGenerativeModel(config: config, seed: 3)
-        var settings = SamplingSettings(numIterList: [4, 4], seed: 5)
-        let seamed = try model.sample(count: 2, settings: settings)
-        settings.redrawsSeams = false
-        #expect(try model.sample(count: 2, settings: settings) == seamed)
+        var settings = SamplingOptions(numIterList: [4, 4], seed: 5)
+        let seamed = try model.sample(count: 2, options: settings)
+        settings.redrawSeams = false
+        #expect(try model.sample(count: 2, options: settings) == seamed)
     }
 
     @Test func onByDefault() throws {
-        #expect(SamplingSettings(numIterList: [1]).redrawsSeams)
-        #expect(SamplingConfig().redrawSeams)
-        #expect(SamplingSettings(try FractalConfig.parse(yaml: "sampling:\n  redraw_seams: false\n", file: "a.yaml").config.sampling,
-                                 seed: 1).redrawsSeams == false)
+        #expect(SamplingOptions(numIterList: [1]).redrawSeams)
+        #expect(SamplingOptions().redrawSeams)
+        #expect(try FractalConfig.parse(yaml: "sampling:\n  redraw_seams: false\n", file: "a.yaml").config.sampling.redrawSeams == false)
         #expect(throws: ConfigError(file: "a.yaml", key: "sampling.redraw_seams",
                                     message: "sampling.redraw_seams 2 is not true or false; write e.g. redraw_seams: true")) {
             _ = try FractalConfig.parse(yaml: "sampling:\n  redraw_seams: 2\n", file: "a.yaml")

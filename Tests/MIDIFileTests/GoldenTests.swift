@@ -50,8 +50,7 @@ func subtracting<T: Hashable>(_ a: [T], _ b: [T]) -> [T] {
 @Suite struct GoldenTests {
     /// Every file of midi-tests has a golden or is listed in `_summary.json` as rejected by mido;
     /// of those, all but one are read here with documented recoveries (see MalformedTests).
-    @Test func everyFileMidoRejectedIsAccountedFor() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func everyFileMidoRejectedIsAccountedFor() throws {
         struct Summary: Decodable { var rejected_by_mido: [[String]] }
         let summary = try JSONDecoder().decode(Summary.self, from: Data(contentsOf: SharedData.url(MidoGolden.folder + "/_summary.json")))
         let rejected = Set(summary.rejected_by_mido.map { $0[0] })
@@ -68,8 +67,7 @@ func subtracting<T: Hashable>(_ a: [T], _ b: [T]) -> [T] {
     /// time signatures, length in seconds and notes — except the two documented differences: a
     /// note never terminated is kept (ended at its track's end-of-track tick) where mido drops it,
     /// and track chunks beyond the header's track count are read where mido ignores them.
-    @Test func everyFileMidoReadMatchesItsGolden() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func everyFileMidoReadMatchesItsGolden() throws {
         let goldens = try MidoGolden.all()
         #expect(goldens.count == 76)
         var unterminatedSeen = 0

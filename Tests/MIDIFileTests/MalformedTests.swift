@@ -48,15 +48,13 @@ import TestSupport
         try StandardMIDIFile(contentsOf: SharedData.url("midi-tests/malformed/" + name))
     }
 
-    @Test func theFolderHoldsTheTenFilesTested() {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func theFolderHoldsTheTenFilesTested() {
         let names = Set(SharedData.files(in: "midi-tests/malformed").map(\.lastPathComponent))
         #expect(names == Set(Self.recovered.map(\.file) + ["symusic_Issue104_Bizarre_Love_Triangle2.mid"]))
     }
 
-    @Test(arguments: recovered)
+    @Test(.enabled(if: SharedData.shouldRun), arguments: recovered)
     func recoveredFileHoldsWhatAnIndependentReadingFinds(_ expected: Expected) throws {
-        guard SharedData.shouldRun else { return }
         let file = try Self.read(expected.file)
         #expect(file.format == expected.format)
         #expect(file.ticksPerBeat == expected.ticksPerBeat)
@@ -71,8 +69,7 @@ import TestSupport
     }
 
     /// Key signature mode 255 (mido rejects these files): kept verbatim, as `mode: 255`.
-    @Test func keySignatureModeOutsideMajorAndMinorIsKept() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func keySignatureModeOutsideMajorAndMinorIsKept() throws {
         for name in ["simutrans_badkeysig_05-Boring-afternoon.mid", "simutrans_badkeysig_30-On-the-waterfront.mid"] {
             let keys = try Self.read(name).tracks.flatMap(\.events).compactMap { event -> [Int]? in
                 guard case .meta(.keySignature(let sharps, let mode)) = event.message else { return nil }
@@ -83,8 +80,7 @@ import TestSupport
     }
 
     /// Data bytes above 127 (velocity 0xCC, controller value 0xFF or 168) are read as 127.
-    @Test func dataBytesAbove127AreReadAs127() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func dataBytesAbove127AreReadAs127() throws {
         // songwrite_son_chant.mid, decoded by hand from its 89 bytes: every velocity byte is 0xCC.
         #expect(try Self.read("songwrite_son_chant.mid").notes == [
             MIDINote(track: 0, channel: 0, pitch: 64, onTick: 0, offTick: 48, velocity: 127),
@@ -105,8 +101,7 @@ import TestSupport
 
     /// Corrupt from byte 16384 on (a 16 KiB boundary: the rest is noise), and cut at 48 KiB
     /// while its header announces 26 tracks: rejected where the noise stops being MIDI.
-    @Test func corruptFileIsRejectedWithTheByteAndTrack() {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func corruptFileIsRejectedWithTheByteAndTrack() {
         #expect {
             try Self.read("symusic_Issue104_Bizarre_Love_Triangle2.mid")
         } throws: { error in

@@ -38,9 +38,8 @@ import TestSupport
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.enabled(if: SharedData.shouldRun), .timeLimit(.minutes(3)))
     func mutantsReadOrFailCleanly() throws {
-        guard SharedData.shouldRun else { return }
         let sources = Corpus.midiTests + Corpus.pop909.prefix(4)
         try #require(sources.count == 89)
         var rng = SeededGenerator(seed: 0x4D54_6864)

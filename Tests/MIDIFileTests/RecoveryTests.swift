@@ -8,8 +8,7 @@ import TestSupport
     static let noteOn: [UInt8] = [0x00, 0x90, 60, 100]
     static let noteOff: [UInt8] = [0x60, 0x80, 60, 0]
 
-    @Test func truncatedLastTrackKeepsItsCompleteEvents() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func truncatedLastTrackKeepsItsCompleteEvents() throws {
         let bytes = [UInt8](try Data(contentsOf: SharedData.url("pop909/002.mid")))
         let original = try Bytes.read(bytes)
         let last = original.tracks.count - 1
@@ -77,8 +76,7 @@ import TestSupport
         #expect(try StandardMIDIFile(data: file.encoded(), fileName: "two.mid") == file)
     }
 
-    @Test func trackNamesInLegacyEncodingsNeverFail() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func trackNamesInLegacyEncodingsNeverFail() throws {
         // music21's test files name tracks in Shift-JIS and GBK: invalid UTF-8 becomes U+FFFD.
         let names = try SharedData.files(in: "midi-tests/music21-testPrimitive")
             .flatMap { try StandardMIDIFile(contentsOf: $0).tracks.compactMap(\.name) }
@@ -143,8 +141,7 @@ import TestSupport
         #expect(notes == [MIDINote(track: 0, channel: 0, pitch: 60, onTick: 0, offTick: 9, velocity: 10)])
     }
 
-    @Test func zeroLengthAndOverlappingNotesOfTheCorpusAgreeWithMido() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func zeroLengthAndOverlappingNotesOfTheCorpusAgreeWithMido() throws {
         // mido keeps zero-length notes too; these two files hold one each.
         for path in ["music21-testPrimitive/test16.mid", "openttd-openmsx/tttheme2.mid"] {
             let notes = try StandardMIDIFile(contentsOf: SharedData.url("midi-tests/" + path)).notes

@@ -26,8 +26,7 @@ import TestSupport
 
     /// Rebuilding every track of the POP909 CI subset from its notes and other events gives
     /// back the same notes.
-    @Test func pop909NotesSurviveRebuilding() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func pop909NotesSurviveRebuilding() throws {
         let ids = try String(contentsOf: SharedData.url("pop909/ci_mini.txt"), encoding: .utf8)
             .split(whereSeparator: \.isWhitespace)
         #expect(ids.count == 36)

@@ -112,9 +112,8 @@ private let buildKind = "release build"
 
 @Suite("Corpus", .serialized)
 struct CorpusTests {
-    @Test("POP909: every song round-trips; the estimated grid holds ≥ 95% of onsets in the median song")
+    @Test("POP909: every song round-trips; the estimated grid holds ≥ 95% of onsets in the median song", .enabled(if: SharedData.shouldRun))
     func pop909() throws {
-        guard SharedData.shouldRun else { return }
         let urls = SharedData.files(in: "pop909")
         #expect(urls.count == 804, "expected the 804 POP909 songs in \(SharedData.url("pop909").path)")
         let loaded = loadAndConvert(urls)
@@ -140,9 +139,8 @@ struct CorpusTests {
         #expect(grids.allSatisfy { (-60..<60).contains($0.ticks * 480 / $0.ticksPerBeat) })
     }
 
-    @Test("Bach chorales: every onset on the 16th grid lands on step on_tick · 4 / ticks_per_beat exactly; every chorale round-trips")
+    @Test("Bach chorales: every onset on the 16th grid lands on step on_tick · 4 / ticks_per_beat exactly; every chorale round-trips", .enabled(if: SharedData.shouldRun))
     func chorales() throws {
-        guard SharedData.shouldRun else { return }
         let urls = SharedData.files(in: "bach-chorales")
         #expect(urls.count == 317, "expected the 317 chorales in \(SharedData.url("bach-chorales").path)")
         let converted = try loadAndConvert(urls).converted.map { try $0.get() }
@@ -180,9 +178,8 @@ struct CorpusTests {
         #expect(problems.isEmpty, "\(problems.count) chorales fail the round trip, e.g. \(problems.prefix(3))")
     }
 
-    @Test("every readable file of the parser corpus round-trips (other time bases, drums, dense tempo maps)")
+    @Test("every readable file of the parser corpus round-trips (other time bases, drums, dense tempo maps)", .enabled(if: SharedData.shouldRun))
     func parserCorpus() throws {
-        guard SharedData.shouldRun else { return }
         let urls = SharedData.files(in: "midi-tests").filter { !$0.path.contains("/malformed/") }
         #expect(urls.count >= 70)
         let loaded = loadAndConvert(urls)

@@ -3,8 +3,9 @@ import Foundation
 /// Locates the shared music corpus (`../shared/data` beside the checkout, or
 /// `$FRACTALMIDI_DATA`) for tests that read real MIDI files.
 ///
-/// Outside CI a missing corpus makes those tests skip with a message; under CI
-/// (`CI=true`) it is a failure, so a broken checkout layout cannot pass silently.
+/// Corpus tests carry the trait `.enabled(if: SharedData.shouldRun)`: outside CI a missing
+/// corpus makes them show as skipped (with a message), never as passed; under CI (`CI=true`)
+/// it is a failure, so a broken checkout layout cannot pass silently.
 public enum SharedData {
     /// The repository root, found from this source file's location.
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)

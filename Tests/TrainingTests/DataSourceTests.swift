@@ -41,8 +41,7 @@ import Training
         #expect(try DataSource(path: list.path).items() == [DataItem(file: song)])
     }
 
-    @Test func ciMiniListResolvesToPOP909Songs() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func ciMiniListResolvesToPOP909Songs() throws {
         let list = SharedData.url("pop909/ci_mini.txt")
         let dataset = try MusicDataset(path: list.path)
         #expect(dataset.items.count == 36)

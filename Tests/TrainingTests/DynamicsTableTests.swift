@@ -5,6 +5,7 @@ import PianoRoll
 import TestSupport
 import Testing
 import Training
+import ModelStore
 
 @Suite("Dynamics table: the training music's loudness, per style")
 struct DynamicsTableTests {

@@ -4,6 +4,7 @@ import NN
 import TestSupport
 import Testing
 import Training
+import ModelStore
 
 /// `Checkpoint.initializeParameters(of:)`, the weights behind `train --init-from`.
 @Suite("Starting a model from a checkpoint's weights")

@@ -208,8 +208,7 @@ import Training
         #expect(ContentHash.of("foobar") == 0x8594_4171_f739_67e8)
     }
 
-    @Test func pop909MiniCorpusLoads() throws {
-        guard SharedData.shouldRun else { return }
+    @Test(.enabled(if: SharedData.shouldRun)) func pop909MiniCorpusLoads() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let dataset = try MusicDataset(path: SharedData.url("pop909/ci_mini.txt").path)

@@ -4,6 +4,7 @@ import PianoRoll
 import TestSupport
 import Testing
 import Training
+import ModelStore
 
 @Suite struct SamplerTests {
     /// Songs whose notes reach the keyboard's edges, of different lengths, one shorter than a crop.

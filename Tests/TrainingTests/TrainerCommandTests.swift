@@ -3,6 +3,7 @@ import NN
 import TestSupport
 import Testing
 import Training
+import ModelStore
 
 /// `fractalmidi train` run as a subprocess: signals, resuming, one-line errors.
 @Suite("fractalmidi train", .serialized)

@@ -1,10 +1,12 @@
 import Engine
 import Foundation
 import FractalModel
+import Generation
 import PianoRoll
 import TestSupport
 import Testing
 import Training
+import ModelStore
 
 /// The fractal model trained on the CI subset of POP909 with `config/train_tiny.yaml`.
 @Suite("Trainer with the fractal model", .serialized)
@@ -48,6 +50,13 @@ struct TrainerEndToEndTests {
         _ = try PianoRoll(contentsOf: run.appendingPathComponent("previews/step-30-0.mid"))
         let png = try Data(contentsOf: run.appendingPathComponent("previews/step-30-0.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        // The preview is what the generation pipeline draws with the model of that step (the
+        // run's best checkpoint): a piece of the model's width seeded with the run's seed ^ step.
+        let trained = try TrainedModel.load(from: run)
+        var request = try GenerationRequest.newPieces(steps: trained.model.width, velocityBins: config.model.velocityBins)
+        request.seed = UInt64(bitPattern: Int64(config.seed)) ^ 30
+        let drawn = try GenerationPipeline(model: trained).run(request)
+        #expect(try Data(contentsOf: run.appendingPathComponent("previews/step-30-0.mid")) == drawn.midiFiles[0])
         // The checkpoint restores the trained model exactly: same validation result.
         let checkpoint = try Checkpoint.load(from: run)
         #expect(checkpoint.config == config)

@@ -6,6 +6,7 @@ import PianoRoll
 import TestSupport
 import Testing
 import Training
+import ModelStore
 
 /// A small real model for the trainer's tests: it predicts each cell's state (silent,
 /// sustain, onset) from its pitch and the state of the cell before it, through an embedding

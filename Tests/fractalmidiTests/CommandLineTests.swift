@@ -25,9 +25,8 @@ struct CommandLineTests {
         #expect(chosen.standardOutput.contains("OPENBLAS_THREAD_TIMEOUT=12"), "\(chosen.standardOutput)")
     }
 
-    @Test("info --json matches mido's golden file")
+    @Test("info --json matches mido's golden file", .enabled(if: SharedData.shouldRun))
     func infoJSONMatchesGolden() throws {
-        guard SharedData.shouldRun else { return }
         let midi = SharedData.url("midi-tests/music21-testPrimitive/test05.mid")
         let golden = SharedData.url("midi-tests/golden-mido/music21-testPrimitive__test05.mid.json")
         let result = try tool.run(["info", midi.path, "--json"])
@@ -42,9 +41,8 @@ struct CommandLineTests {
         }
     }
 
-    @Test("info prints tracks, tempo, grid offset and roll statistics")
+    @Test("info prints tracks, tempo, grid offset and roll statistics", .enabled(if: SharedData.shouldRun))
     func infoTable() throws {
-        guard SharedData.shouldRun else { return }
         let result = try tool.run(["info", SharedData.url("pop909/002.mid").path])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         for fragment in ["ticks per beat      480", "\"MELODY\"", "\"PIANO\"", "BPM @ 0", "grid offset", "piano roll", "polyphony"] {
@@ -52,9 +50,8 @@ struct CommandLineTests {
         }
     }
 
-    @Test("info says when a file's music moves onto the 8th-note grid")
+    @Test("info says when a file's music moves onto the 8th-note grid", .enabled(if: SharedData.shouldRun))
     func infoEighthNoteGrid() throws {
-        guard SharedData.shouldRun else { return }
         // POP909 song 009 sits a 16th off its beat grid; song 002 does not.
         let moved = try tool.run(["info", SharedData.url("pop909/009.mid").path])
         #expect(moved.standardOutput.contains("of onsets on odd steps; music moved 1 step later"), "\(moved.standardOutput)")
@@ -64,9 +61,8 @@ struct CommandLineTests {
         #expect((object["odd_step_onset_share"] as? Double).map { $0 < 0.6 } == true)
     }
 
-    @Test("roll writes a PNG and the quantised MIDI, which reads back to the same roll")
+    @Test("roll writes a PNG and the quantised MIDI, which reads back to the same roll", .enabled(if: SharedData.shouldRun))
     func rollWritesPictureAndMIDI() throws {
-        guard SharedData.shouldRun else { return }
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let png = folder.url.appendingPathComponent("song.png")
@@ -105,7 +101,7 @@ struct CommandLineTests {
         #expect(result.standardOutput.isEmpty)
     }
 
-    @Test("roll rejects bad scales and pitch ranges with a fix", arguments: [
+    @Test("roll rejects bad scales and pitch ranges with a fix", .enabled(if: SharedData.shouldRun), arguments: [
         (["--scale", "0"], "scale 0"),
         (["--scale", "99"], "scale 99"),
         (["--pitch-range", "C5-C3"], "put the lower pitch first (C3-C5)"),
@@ -113,7 +109,6 @@ struct CommandLineTests {
         (["--pitch-range", "60-200"], "outside the MIDI range"),
     ])
     func rollOptionErrors(options: [String], fragment: String) throws {
-        guard SharedData.shouldRun else { return }
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let png = folder.url.appendingPathComponent("out.png")

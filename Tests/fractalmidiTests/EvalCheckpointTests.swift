@@ -1,5 +1,6 @@
 import Foundation
 import FractalModel
+import ModelStore
 import PianoRoll
 import Testing
 import TestSupport
@@ -66,6 +67,49 @@ struct EvalCheckpointTests {
         #expect(bits > baseline)
         #expect(result.standardOutput.contains(String(format: "model bits per cell: %.4f", bits)))
         #expect(result.standardOutput.contains(String(format: "baseline bits per cell: %.4f", baseline)))
+    }
+
+    @Test("unlabeled songs are scored as the model's default style (not class 0), and the output says so")
+    func unlabeledSongsUseTheDefaultStyle() throws {
+        defer { folder.remove() }
+        let run = try TinyCheckpoint.make(styles: ["bach", "pop"])
+        defer { try? FileManager.default.removeItem(at: run) }
+        let list = try writeSongs()
+        let json = folder.url.appendingPathComponent("likelihood.json")
+        let result = try tool.run(["eval", "--checkpoint", run.path, "--data", list.path, "--json", json.path], in: folder.url)
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        let bits = try #require(object["bits_per_cell"] as? Double)
+        #expect(object["unlabeled_songs"] as? Int == 3)
+        #expect(object["unlabeled_style"] as? String == "pop")
+        #expect(result.standardOutput.contains(
+            "styles: every song is unlabeled and scored as the model's default style pop (class 1); label a list's lines (file<TAB>style) to choose\n"))
+
+        // The trainer's validation of the same crops with every song as class 1 (pop), and as class 0.
+        let checkpoint = try Checkpoint.load(from: run, choosing: .best)
+        let model = FractalGenerativeModel(config: checkpoint.config, seed: 99)
+        try checkpoint.loadParameters(into: model)
+        func score(asClass label: Int32) throws -> Double {
+            let songs = try (0..<3).map { try PianoRoll(contentsOf: folder.url.appendingPathComponent("song-\($0).mid")) }
+            let dataset = DecodedDataset(
+                songs: songs.enumerated().map { DecodedSong(item: DataItem(file: URL(fileURLWithPath: "\($0.offset)")), roll: $0.element, classIndex: label) },
+                styles: ["bach", "pop"], skipped: [])
+            let crops = try ValidationCrops(dataset: dataset, cropLength: checkpoint.config.data.cropLength)
+            return crops.bitsPerCell(of: model, batchSize: checkpoint.config.training.valBatchSize).bitsPerCell
+        }
+        #expect(abs(bits - (try score(asClass: 1))) < 1e-9)
+        #expect(abs(bits - (try score(asClass: 0))) > 1e-6, "the two classes must score differently for this test to tell them apart")
+    }
+
+    @Test("labelled songs are scored as their styles, and the output says so")
+    func labelledSongsUseTheirStyles() throws {
+        defer { folder.remove() }
+        let run = try TinyCheckpoint.make(styles: ["bach", "pop"])
+        defer { try? FileManager.default.removeItem(at: run) }
+        let list = try writeSongs(labels: ["bach", "bach", "pop"])
+        let result = try tool.run(["eval", "--checkpoint", run.path, "--data", list.path], in: folder.url)
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("styles: every song scored as its label's style\n"))
     }
 
     @Test("bad combinations and inputs are one line and exit 1", arguments: [

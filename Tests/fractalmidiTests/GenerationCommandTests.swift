@@ -6,7 +6,8 @@ import PianoRoll
 import Testing
 import TestSupport
 import Training
-import fractalmidi
+import ModelStore
+import Generation
 
 /// A checkpoint of the tiny model (config/train_tiny.yaml: rolls 64 steps wide), saved the way
 /// the trainer saves one, built once for all tests. Its weights are the initial ones: the tests
@@ -275,14 +276,14 @@ struct GenerationCommandTests {
         (["continue", "/nonexistent/song.mid", "--model", "MODEL"], "song.mid"),
         (["continue", "INPUT", "--bars", "0", "--model", "MODEL"], "--bars 0"),
         (["generate", "--bars", "2", "--steps", "32", "--model", "MODEL"], "--bars and --steps both given"),
-        (["generate", "--model", "/nonexistent/run"], "--model /nonexistent/run: no such folder"),
+        (["generate", "--model", "/nonexistent/run"], "/nonexistent/run: no such folder; pass a training run folder or one of its checkpoint folders"),
         (["generate", "--model", "MODEL", "-o", "FILE/out"], "cannot create the output folder"),
         (["generate", "--model", "MODEL", "-o", "FILE"], "is a file, not a folder"),
         (["generate", "--model", "MODEL", "--style", "1"], "--style 1 is not a class of this model, which has 1"),
         (["generate", "--model", "MODEL", "--style", "jazz"], "--style jazz is not a style of this model; use one of its styles by class index (0 ..< 1)"),
-        (["generate", "--model", "MODEL", "--iters", "4,4"], "gives 2 numbers but the model has 3 MAR levels"),
+        (["generate", "--model", "MODEL", "--iters", "4,4"], "--iters [4, 4] has 2 entries for 3 MAR levels (AR levels take one step per patch); give one per MAR level"),
         (["generate", "--model", "MODEL", "--iters", "4,x,4"], "--iters '4,x,4' is not a list"),
-        (["generate", "--model", "MODEL", "--patch-order", "random,time"], "--patch-order 'random,time' gives 2 orders but the model has 3 MAR levels; give one per MAR level"),
+        (["generate", "--model", "MODEL", "--patch-order", "random,time"], "--patch-order [random, time] has 2 entries for 3 MAR levels; give one per MAR level"),
         (["generate", "--model", "MODEL", "--patch-order", "random,later,time"], "--patch-order 'random,later,time' is not a list of random and time; write e.g. random,time,time"),
         (["generate", "--model", "MODEL", "--temperature", "0"], "--temperature 0.0 must be a positive number"),
         (["generate", "--model", "MODEL", "--hold-temperature", "0"], "--hold-temperature 0.0 must be a positive number; use e.g. 1.0"),
@@ -335,7 +336,7 @@ struct GenerationCommandTests {
     @Test("without --model the bundled model (models/default/) writes music")
     func bundledModel() throws {
         defer { folder.remove() }
-        _ = try run(["generate", "--bars", "2", "--seed", "1", "--no-animation", "-o", folder.url.path])
+        _ = try run(["generate", "--bars", "2", "--seed", "1", "--iters", "8,4,4", "--no-animation", "-o", folder.url.path])
         let roll = try PianoRoll(contentsOf: folder.url.appendingPathComponent("generated-1.mid"))
         #expect(roll.steps <= 32)
         #expect(!roll.notes.isEmpty, "the bundled model wrote an empty piece")
@@ -404,9 +405,9 @@ struct GenerationCommandTests {
 
 /// Region resolution as the command does it, through the public parser.
 struct RegionBarGridForTests {
-    let grid: fractalmidi.RegionBarGrid
-    init(_ roll: PianoRoll) { grid = fractalmidi.RegionBarGrid(roll) }
-    func resolve(_ text: String) throws -> fractalmidi.ResolvedRegion {
-        try fractalmidi.RegionSpecification(parsing: text).resolved(in: grid)
+    let grid: Generation.RegionBarGrid
+    init(_ roll: PianoRoll) { grid = Generation.RegionBarGrid(roll) }
+    func resolve(_ text: String) throws -> Generation.ResolvedRegion {
+        try Generation.RegionSpecification(parsing: text).resolved(in: grid)
     }
 }

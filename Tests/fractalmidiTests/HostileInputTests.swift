@@ -48,4 +48,26 @@ struct HostileInputTests {
         expectOneLineError(result, naming: "model.safetensors", saying: "is larger than any file can hold")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/generated-1.mid").path))
     }
+
+    @Test("generate --model whose state.json asks for a model far larger than its weights is refused before any allocation")
+    func configLargerThanWeights() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fractalmidi-hostile-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let bundled = SharedData.repositoryRoot.appendingPathComponent("models/default")
+        var state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: bundled.appendingPathComponent("state.json"))) as? [String: Any])
+        var entries = try #require(state["config"] as? [[String: Any]])
+        for index in entries.indices where (entries[index]["key"] as? String) == "model.embed_dim_list" {
+            entries[index]["value"] = [16384, 16384, 16384, 16384]
+        }
+        for index in entries.indices where (entries[index]["key"] as? String) == "model.num_blocks_list" {
+            entries[index]["value"] = [256, 256, 256, 256]
+        }
+        state["config"] = entries
+        try JSONSerialization.data(withJSONObject: state).write(to: folder.appendingPathComponent("state.json"))
+        try FileManager.default.copyItem(at: bundled.appendingPathComponent("model.safetensors"),
+                                         to: folder.appendingPathComponent("model.safetensors"))
+        let result = try tool.run(["generate", "--model", folder.path, "--bars", "1", "-o", folder.appendingPathComponent("out").path])
+        expectOneLineError(result, naming: folder.lastPathComponent, saying: "parameters but model.safetensors holds 5761120 values")
+    }
 }

@@ -20,7 +20,7 @@ public final class AdamW {
         /// Decoupled weight decay applied to the decay group.
         public var weightDecay: Float
 
-        /// The project's defaults: β 0.9 / 0.95, ε 1e-8, weight decay 0.05 (DESIGN §6).
+        /// The project's defaults: β 0.9 / 0.95, ε 1e-8, weight decay 0.05.
         public init(beta1: Float = 0.9, beta2: Float = 0.95, epsilon: Float = 1e-8, weightDecay: Float = 0.05) {
             self.beta1 = beta1
             self.beta2 = beta2

@@ -215,7 +215,8 @@ public struct Checkpoint: Sendable {
             differences: differences.map { "\($0.path) is \($0.mine) there but \($0.theirs) in the checkpoint" })
     }
 
-    static func reason(_ error: any Error) -> String {
+    /// A short reason for a file error, for one-line messages.
+    public static func reason(_ error: any Error) -> String {
         if let decoding = error as? DecodingError {
             switch decoding {
             case .keyNotFound(let key, _): return "key \(key.stringValue) is missing"
@@ -226,6 +227,13 @@ public struct Checkpoint: Sendable {
         }
         if let cocoa = error as? CocoaError, cocoa.code == .fileReadNoSuchFile { return "the file does not exist" }
         return error.localizedDescription
+    }
+}
+
+extension CheckpointState {
+    /// The state as `state.json` holds it: snake_case keys, sorted and indented.
+    public func stateJSON() throws -> Data {
+        try JSONEncoder.checkpoint.encode(self)
     }
 }
 

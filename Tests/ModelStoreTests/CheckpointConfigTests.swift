@@ -1,8 +1,8 @@
 import Foundation
 import FractalModel
+import ModelStore
 import TestSupport
 import Testing
-import Training
 
 @Suite("Checkpoint configuration")
 struct CheckpointConfigTests {
@@ -35,12 +35,25 @@ struct CheckpointConfigTests {
         let rebuilt = try FractalConfig(checkpointEntries: config.checkpointEntries, file: "state.json")
         #expect(rebuilt == config)
         // Through state.json (JSON) and back, bit for bit.
-        let sampler = try ExampleSampler(dataset: decodedDataset([scaleRoll()]), cropLength: 16, pitchShifts: 0...0, seed: .max).state
+        let sampler = SamplerState(seed: .max, epoch: 3, position: 7, fingerprint: .max - 2)
         let state = CheckpointState(step: 9, randomSeed: .max - 1, sampler: sampler, metrics: CheckpointMetrics(loss: 0.1 + 0.2), config: config)
         let encoder = JSONEncoder(), decoder = JSONDecoder()
         let decoded = try decoder.decode(CheckpointState.self, from: encoder.encode(state))
         #expect(decoded == state)
         #expect(try FractalConfig(checkpointEntries: decoded.config.map { ($0.key, $0.value) }, file: "state.json") == config)
+    }
+
+    @Test("a checkpoint written while data.steps_per_beat was a key reads when it says 4, and is refused in one line otherwise")
+    func stepsPerBeatOfOlderCheckpoints() throws {
+        let entries = FractalConfig().checkpointEntries
+        #expect(!entries.contains { $0.path == "data.steps_per_beat" })
+        let older = entries + [("data.steps_per_beat", CheckpointConfigValue.int(4))]
+        #expect(try FractalConfig(checkpointEntries: older, file: "state.json") == FractalConfig())
+        let eight = entries + [("data.steps_per_beat", CheckpointConfigValue.int(8))]
+        #expect(throws: ConfigError(file: "state.json", key: "data.steps_per_beat", message:
+            "data.steps_per_beat is not a setting: a step is always a 16th note (4 per beat, docs/ROLL-RULES.md); delete the key")) {
+            _ = try FractalConfig(checkpointEntries: eight, file: "state.json")
+        }
     }
 
     @Test("a checkpoint written before model.pitch_embedding existed reads as a model without it")

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Parses pitch ranges typed by people: `48-72`, `C3-C5`, `F#2-Bb4`, `C-1-G9` (C4 is MIDI pitch 60).
-enum PitchRange {
+public enum PitchRange {
     /// The inclusive range `text` names; `option` is the flag it came from, for the message.
-    static func parse(_ text: String, option: String) throws(PitchRangeError) -> ClosedRange<Int> {
+    public static func parse(_ text: String, option: String) throws(PitchRangeError) -> ClosedRange<Int> {
         let pattern = /([A-Ga-g][#b]*-?[0-9]+|[0-9]+)\s*-\s*([A-Ga-g][#b]*-?[0-9]+|[0-9]+)/
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let match = trimmed.wholeMatch(of: pattern) else {
@@ -23,7 +23,7 @@ enum PitchRange {
     }
 
     /// A MIDI pitch from a number (0…127) or a note name with octave (C4 = 60), or nil.
-    static func pitch(_ text: String) -> Int? {
+    public static func pitch(_ text: String) -> Int? {
         if let number = Int(text) { return (0...127).contains(number) ? number : nil }
         guard let letter = text.first?.uppercased(),
               let base = ["C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11][letter] else { return nil }
@@ -40,9 +40,12 @@ enum PitchRange {
 }
 
 /// A pitch range that could not be read.
-struct PitchRangeError: Error, CustomStringConvertible {
-    var option: String
-    var text: String
-    var problem: String
-    var description: String { "\(option) '\(text)' \(problem)" }
+public struct PitchRangeError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The option the text came from (`--region`, `--pitch-range`).
+    public var option: String
+    /// The text as typed.
+    public var text: String
+    /// What is wrong with it and how to write it.
+    public var problem: String
+    public var description: String { "\(option) '\(text)' \(problem)" }
 }

@@ -132,7 +132,6 @@ extension FractalConfig {
         ]
         if let cacheDir = data.cacheDir { entries.append(("data.cache_dir", .text(cacheDir))) }
         entries += [
-            ("data.steps_per_beat", .int(data.stepsPerBeat)),
             ("hardware.threads", .int(hardware.threads)),
             ("logging.output_dir", .text(logging.outputDir)),
             ("logging.log_every_n_steps", .int(logging.logEveryNSteps)),
@@ -190,7 +189,9 @@ extension FractalConfig {
     private static func yaml(from entries: [(path: String, value: CheckpointConfigValue)]) -> String {
         var lines: [String] = []
         var section = ""
-        for (path, value) in entries {
+        for (path, value) in entries where !(path == "data.steps_per_beat" && value == .int(4)) {
+            // Checkpoints written while `data.steps_per_beat` was a key record it as 4, the only
+            // value the data path ever used; any other value is refused by the parser.
             let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
             if parts.count == 1 {
                 lines.append("\(path): \(value.yaml)")

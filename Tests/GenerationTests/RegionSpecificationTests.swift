@@ -1,6 +1,6 @@
 import PianoRoll
 import Testing
-import fractalmidi
+import Generation
 
 /// `inpaint --region`: bars → steps and pitches, and a one-line message for every bad region.
 @Suite("Region specification")
