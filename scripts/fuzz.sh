@@ -4,7 +4,7 @@
 #
 #   bash scripts/fuzz.sh [--runs N] [--seconds S] [--seed K] [TARGET ...]
 #
-# TARGET is one of midi, safetensors, config, checkpoint (default: all). Each target runs
+# TARGET is one of midi, safetensors, config, checkpoint, regions (default: all). Each target runs
 # until N executions (default 1,000,000) or S seconds (default 1,800), whichever comes first,
 # starting from a
 # seed corpus made from ../shared/data, config/ and the test fixtures, kept in .fuzz/ so a
@@ -25,11 +25,11 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift 2 ;;
         --seconds) seconds=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
-        midi|safetensors|config|checkpoint) targets+=("$1"); shift ;;
-        *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S, --seed K and targets midi, safetensors, config, checkpoint" >&2; exit 1 ;;
+        midi|safetensors|config|checkpoint|regions) targets+=("$1"); shift ;;
+        *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S, --seed K and targets midi, safetensors, config, checkpoint, regions" >&2; exit 1 ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(midi safetensors config checkpoint)
+[ ${#targets[@]} -gt 0 ] || targets=(midi safetensors config checkpoint regions)
 shared=${FRACTALMIDI_DATA:-$root/../shared/data}
 
 bash scripts/install-deps.sh
@@ -54,6 +54,12 @@ seed_corpus() {
             ;;
         safetensors) cp Tests/NNTests/Fixtures/*.safetensors "$corpus/" ;;
         config) cp config/*.yaml "$corpus/" ;;
+        regions)
+            local n=0
+            for text in 3-5 9.5 3:2 5-6:C3-C5 1-2:48-72 2.25-3:2.5 1-8:A0-C8 C3-C5 48-72 7; do
+                n=$((n + 1)); printf '%s' "$text" > "$corpus/seed-$n"
+            done
+            ;;
         checkpoint)
             # A tiny checkpoint: one training step of config/train_tiny.yaml on three songs.
             local run=$work/checkpoint/seed-run
@@ -72,7 +78,7 @@ join = lambda s, w: struct.pack("<I", len(s)) + s + w
 PY
             ;;
     esac
-    cp Tests/FuzzRegressions/"$target"/* "$corpus/" 2>/dev/null || true
+    find Tests/FuzzRegressions/"$target" -type f ! -name '.*' -exec cp {} "$corpus/" \; 2>/dev/null || true
 }
 
 status=0

@@ -1,5 +1,6 @@
 import Foundation
 import FractalModel
+import Generation
 import MIDIFile
 import ModelStore
 import NN
@@ -25,6 +26,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// the one loader of `generate`, `continue`, `inpaint` and `eval --checkpoint`: the state,
     /// its configuration, the weights, and the model built from them.
     case checkpoint
+    /// The command line's `--region` text (bars, beats and pitches) through
+    /// `RegionSpecification`, resolved in pieces of several lengths and meters, and the
+    /// `--pitch-range` text through `PitchRange`.
+    case regions
 
     /// Runs one input; returns normally whether the input was accepted or refused.
     public func run(_ bytes: Data) {
@@ -33,6 +38,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .safetensors: Self.safetensors(bytes)
         case .config: Self.config(bytes)
         case .checkpoint: Self.checkpoint(bytes)
+        case .regions: Self.regions(bytes)
         }
     }
 
@@ -76,6 +82,29 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             fatalError("cannot write the fuzz input to \(folder.path): \(error)")
         }
         _ = try? TrainedModel.load(from: folder)
+    }
+}
+
+extension FuzzTarget {
+    /// Bar grids a region is resolved in: an empty piece, 8 bars of 4/4, and 12 bars whose
+    /// meter changes (3/4, then 7/8, then 2/2).
+    static let regionGrids = [
+        RegionBarGrid(steps: 0, timeSignatures: []),
+        RegionBarGrid(steps: 128, timeSignatures: []),
+        RegionBarGrid(steps: 160, timeSignatures: [
+            PianoRoll.TimeSignature(step: 0, numerator: 3, denominator: 4),
+            PianoRoll.TimeSignature(step: 48, numerator: 7, denominator: 8),
+            PianoRoll.TimeSignature(step: 104, numerator: 2, denominator: 2),
+        ]),
+    ]
+
+    fileprivate static func regions(_ bytes: Data) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = try? PitchRange.parse(text, option: "--pitch-range")
+        guard let region = try? RegionSpecification(parsing: text) else { return }
+        for grid in regionGrids {
+            _ = try? region.resolved(in: grid)
+        }
     }
 }
 

@@ -15,9 +15,21 @@ import TestSupport
         return names.filter { !$0.hasPrefix(".") }.sorted().map { folder.appendingPathComponent($0) }
     }
 
-    @Test("each target has committed regression inputs", arguments: FuzzTarget.allCases)
+    @Test("each target has its regression folder", arguments: FuzzTarget.allCases)
     func regressionFoldersExist(_ target: FuzzTarget) {
-        #expect(!Self.inputs(target).isEmpty, "Tests/FuzzRegressions/\(target.rawValue)/ is empty")
+        var isFolder: ObjCBool = false
+        let path = Self.regressions.appendingPathComponent(target.rawValue).path
+        #expect(FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue, "\(path) is missing")
+    }
+
+    /// The region and pitch texts the regions fuzzer starts from (`scripts/fuzz.sh` writes the same).
+    static let regionSeeds = ["3-5", "9.5", "3:2", "5-6:C3-C5", "1-2:48-72", "2.25-3:2.5", "1-8:A0-C8", "C3-C5", "48-72", "7"]
+
+    @Test("region and pitch texts run through the regions target")
+    func regionSeeds() {
+        for text in Self.regionSeeds + ["", "-", ":", "1-", "0-0", "99999999999999999999-1", "1.5e308-2", "nan-inf", "3:0", "1-2:C-1-G9"] {
+            FuzzTarget.regions.run(Data(text.utf8))
+        }
     }
 
     @Test("regression inputs run without crashing", arguments: FuzzTarget.allCases)

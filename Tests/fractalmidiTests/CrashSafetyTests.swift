@@ -3,7 +3,7 @@ import FractalModel
 import MIDIFile
 import Testing
 import TestSupport
-import Training
+import ModelStore
 
 /// What the tool leaves on disk when it is killed or the disk fills up: always the previous
 /// checkpoint or file whole, never a half-written one, and one clear line for a full disk.

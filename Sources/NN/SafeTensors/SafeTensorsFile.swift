@@ -51,8 +51,8 @@ public struct SafeTensor: Sendable, Equatable {
     /// A tensor of the given shape; the number of values must equal the product of the shape.
     public init(shape: [Int], values: Values) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        precondition(shape.reduce(1, *) == values.count,
-                     "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        precondition(SafeTensorsFile.product(shape, 1) == values.count,
+                     "shape \(shape) needs \(SafeTensorsFile.product(shape, 1).map(String.init) ?? "more than Int.max") values, got \(values.count)")
         self.shape = shape
         self.values = values
     }
@@ -259,7 +259,7 @@ extension SafeTensorsFile {
 
     /// The number of elements of `shape`, or nil when it or its size in bytes
     /// (`bytesPerElement` each) does not fit in an `Int`.
-    private static func product(_ shape: [Int], _ bytesPerElement: Int) -> Int? {
+    static func product(_ shape: [Int], _ bytesPerElement: Int) -> Int? {
         if shape.contains(0) { return 0 }
         var count = 1
         for dimension in shape {
