@@ -34,15 +34,17 @@ public enum YAMLInputLimits {
     /// a block entry (`-`), a complex key (`?`) or a mapping colon (`:`). A line's depth is at
     /// most the depth of the line it is indented under, plus one, plus the number of such
     /// characters on it, plus the flow brackets still open. Counting every such character,
-    /// quoted or not, only makes the bound larger.
+    /// quoted or in a comment or not, only makes the bound larger. Lines end at `\n` or `\r`,
+    /// as YAML's do.
     public static func depthBound(of text: String) -> Int {
         var parents: [(indent: Int, depth: Int)] = []
         var flowDepth = 0
         var deepest = 0
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+        let lines = text.utf8.split(omittingEmptySubsequences: true) { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+        for line in lines {
             let indent = line.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.count
             let content = line.dropFirst(indent)
-            if content.isEmpty || content.first == UInt8(ascii: "#") { continue }
+            if content.isEmpty { continue }
             while let last = parents.last, last.indent >= indent { parents.removeLast() }
             var markers = 0
             var flowPeak = flowDepth

@@ -52,7 +52,8 @@ import Testing
     func deepNesting() {
         for text in [String(repeating: "[", count: 100_000), "a: " + String(repeating: "[", count: 65),
                      "a: " + String(repeating: "- ", count: 70) + "x",
-                     (0..<70).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n")] {
+                     (0..<70).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n"),
+                     "# a comment\r" + String(repeating: "[", count: 10_000), "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n"] {
             let error = #expect(throws: ConfigError.self) { try FractalConfig.parse(yaml: text, file: "deep.yaml") }
             #expect(error?.message == "lists and mappings nest deeper than the limit of 64 levels; write a plain configuration like config/train_default.yaml")
         }
