@@ -159,6 +159,23 @@ struct TrainerTests {
         #expect(try end.optimizerState().serialized() == resumedEnd.optimizerState().serialized())
     }
 
+    @Test("a passed deadline stops the run between steps with a checkpoint, and the run resumes from it")
+    func deadlineStopsTheRun() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let run = folder.url.appendingPathComponent("timed")
+        let output = OutputLines()
+        let first = try makeTrainer(run, output: output)
+        #expect(try first.train(until: 5) == .finished(step: 5))
+        let checkpoint = try Checkpoint.load(from: run)
+        let second = try makeTrainer(run, resume: checkpoint, output: output)
+        #expect(try second.train(deadline: .now()) == .timeUp(step: 5))
+        #expect(output.contents.contains("time budget spent after step 5"))
+        #expect(try Checkpoint.load(from: run).state.step == 5)
+        let third = try makeTrainer(run, resume: try Checkpoint.load(from: run))
+        #expect(try third.train(deadline: .now() + 3600) == .finished(step: 20))
+    }
+
     @Test("log.jsonl holds one object per logged step and per validation, and the loss falls")
     func logContents() throws {
         let folder = try TemporaryFolder()
