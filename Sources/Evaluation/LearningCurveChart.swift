@@ -110,11 +110,7 @@ public struct LearningCurveChart: Sendable {
 
     /// Writes ``chart()`` to `url` as a PNG (to a temporary file first, then renamed over `url`).
     public func writeChart(to url: URL) throws(EvaluationError) {
-        do {
-            try chart().writePNG(to: url)
-        } catch {
-            throw EvaluationError.writeFailed(url, reason: error.reason)
-        }
+        try chart().writeChartPNG(to: url)
     }
 
     static func color(_ index: Int) -> RGBColor {

@@ -212,6 +212,8 @@ public final class Trainer {
                 progress.logged(record: record)
                 window = LossWindow()
             }
+            // Validation, previews and checkpoints are not stepping: the window's rates leave them out.
+            let housekeeping = DispatchTime.now().uptimeNanoseconds
             if validationCrops != nil, step % max(1, logging.valCheckIntervalSteps) == 0 || step == config.training.maxSteps {
                 try validateAndRecord()
             }
@@ -221,6 +223,7 @@ public final class Trainer {
             if step % max(1, logging.checkpointEveryNSteps) == 0 {
                 try saveCheckpoint()
             }
+            window.start += DispatchTime.now().uptimeNanoseconds - housekeeping
         }
         if savedStep != step { try saveCheckpoint() }
         progress.finish(outcome: outcome)
@@ -320,6 +323,7 @@ struct LossWindow {
     var batches = 0
     var examples = 0
     var steps = 0
+    /// When the window began, moved later by the time spent on anything but steps.
     var start = DispatchTime.now().uptimeNanoseconds
 
     mutating func add(loss: Double, bits: Double, examples: Int) {

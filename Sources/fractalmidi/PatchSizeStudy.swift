@@ -25,9 +25,13 @@ struct PatchSizeStudy {
         /// Its folder, `arms/patch-N`.
         let folder: URL
 
+        /// The trainer's run folder (checkpoints, log.jsonl).
         var runFolder: URL { folder.appendingPathComponent("run", isDirectory: true) }
+        /// The measurements, written once the arm is measured.
         var resultFile: URL { folder.appendingPathComponent("result.json") }
+        /// The training sessions' time and memory (``TrainingSessions``).
         var sessionFile: URL { folder.appendingPathComponent("training.json") }
+        /// How messages name the arm.
         var label: String { "patch \(patchSize)" }
     }
 
@@ -108,14 +112,6 @@ struct PatchSizeStudy {
     /// Trains and measures every arm not finished yet, then writes the report.
     func run() throws {
         Engine.setThreadCount(config.hardware.threads == 0 ? ThreadPool.availableCores : config.hardware.threads)
-        for size in impossible {
-            note("patch \(size.patchSize): no arm — \(size.reason)")
-        }
-        for (index, arm) in arms.enumerated() {
-            note("arm \(index + 1)/\(arms.count), \(arm.label): hierarchy \(Self.listText(arm.config.model.imgSizeList)), "
-                + "tokens per level \(arm.option.plan.levels.map(\.tokens).map(String.init).joined(separator: " / ")), "
-                + "\(arm.option.plan.totalParameters) parameters")
-        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var data: TrainerData?
         func trainingData() throws -> TrainerData {
@@ -127,6 +123,14 @@ struct PatchSizeStudy {
         let references = FileManager.default.fileExists(atPath: referenceFolder.path) ? PieceSet.midiFiles(under: referenceFolder) : []
         if references.count != pieceCount {
             try writeReference(data: trainingData())
+        }
+        for size in impossible {
+            note("patch \(size.patchSize): no arm — \(size.reason)")
+        }
+        for (index, arm) in arms.enumerated() {
+            note("arm \(index + 1)/\(arms.count), \(arm.label): hierarchy \(Self.listText(arm.config.model.imgSizeList)), "
+                + "tokens per level \(arm.option.plan.levels.map(\.tokens).map(String.init).joined(separator: " / ")), "
+                + "\(arm.option.plan.totalParameters) parameters")
         }
         var results: [PatchSizeArmResult] = []
         for (index, arm) in arms.enumerated() {
@@ -149,11 +153,12 @@ struct PatchSizeStudy {
             + "\(PatchSizeReport.jsonName) and \(PatchSizeReport.chartName)")
     }
 
-    /// The arm's saved result when it was measured for this budget and piece count.
+    /// The arm's saved result when it was measured for this budget, piece count and model.
     func reusableResult(of arm: Arm) -> PatchSizeArmResult? {
         guard let data = try? Data(contentsOf: arm.resultFile),
               let result = try? Self.decoder.decode(PatchSizeArmResult.self, from: data),
-              result.budget == budget, result.pieceCount == pieceCount, result.imgSizeList == arm.config.model.imgSizeList
+              result.budget == budget, result.pieceCount == pieceCount, result.imgSizeList == arm.config.model.imgSizeList,
+              result.parameters == arm.option.plan.totalParameters
         else { return nil }
         return result
     }
@@ -183,14 +188,13 @@ struct PatchSizeStudy {
         var sessions = (try? Self.decoder.decode(TrainingSessions.self, from: Data(contentsOf: arm.sessionFile))) ?? TrainingSessions()
         let store = CheckpointStore(run: arm.runFolder)
         let checkpoint = try store.latestDirectory().map { try Checkpoint.load(from: $0) }
-        var deadline: DispatchTime?
+        var secondsLeft: Double?
         switch budget {
         case .steps(let steps):
             if let checkpoint, checkpoint.state.step >= steps { return sessions }
         case .minutes(let minutes):
-            let left = minutes * 60 - sessions.seconds
-            if left <= 0 { return sessions }
-            deadline = DispatchTime.now() + left
+            secondsLeft = minutes * 60 - sessions.seconds
+            if secondsLeft! <= 0 { return sessions }
         }
         let model = FractalGenerativeModel(config: arm.config, seed: UInt64(bitPattern: Int64(arm.config.seed)))
         let trainer = try Trainer(model: model, config: arm.config, data: data, run: arm.runFolder, resumingFrom: checkpoint,
@@ -199,8 +203,9 @@ struct PatchSizeStudy {
         let exact = ResidentMemory.resetPeak()
         let resident = ResidentMemory.currentMegabytes
         let monitor = SignalMonitor()
-        let start = DispatchTime.now().uptimeNanoseconds
-        let outcome = try trainer.train(stoppingOn: monitor, deadline: deadline)
+        let now = DispatchTime.now()
+        let start = now.uptimeNanoseconds
+        let outcome = try trainer.train(stoppingOn: monitor, deadline: secondsLeft.map { now + $0 })
         sessions.add(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
                      peakMegabytes: ResidentMemory.peakMegabytes, residentAtStartMegabytes: resident, peakIsPerArm: exact)
         try Self.writeJSON(sessions, to: arm.sessionFile)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PianoRoll
 import Training
@@ -21,13 +22,13 @@ struct RealExcerpts {
     /// to the end of the last note, is shorter are left out), of which `count` spread evenly
     /// over all of them are kept. The same music always gives the same excerpts.
     ///
-    /// - Throws: `RealExcerptsError` when no song is long enough; `DataError` from the crops.
-    /// `fix` ends the message when no song is long enough (what the user can change).
+    /// - Throws: `ValidationError` naming `source`, the problem and `fix` when no song is long
+    ///   enough; `DataError` from the crops.
     init(dataset: DecodedDataset, steps: Int, count: Int, source: String, fix: String) throws {
         let long = DecodedDataset(songs: dataset.songs.filter { $0.roll.endOfLastNote >= steps }, styles: dataset.styles,
                                   skipped: dataset.skipped)
         guard !long.songs.isEmpty else {
-            throw RealExcerptsError("\(source): no song is \(steps / 16) bars (\(steps) steps) long; \(fix)")
+            throw ValidationError("\(source): no song is \(steps / 16) bars (\(steps) steps) long; \(fix)")
         }
         let crops = try ValidationCrops(dataset: long, cropLength: steps)
         let chosen = Self.spread(count, over: crops.origins.count)
@@ -48,7 +49,7 @@ struct RealExcerpts {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw RealExcerptsError("cannot create the output folder \(folder.path) (\(error.localizedDescription)); choose a writable folder")
+            throw ValidationError("cannot create the output folder \(folder.path) (\(error.localizedDescription)); choose a writable folder")
         }
         for excerpt in excerpts {
             try excerpt.roll.writeMIDI(to: folder.appendingPathComponent(excerpt.name))
@@ -59,14 +60,5 @@ struct RealExcerpts {
     static func spread(_ count: Int, over total: Int) -> [Int] {
         guard count < total else { return Array(0..<total) }
         return (0..<count).map { $0 * total / count }
-    }
-}
-
-/// Real excerpts that cannot be cut or written: one line naming the problem and the fix.
-struct RealExcerptsError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

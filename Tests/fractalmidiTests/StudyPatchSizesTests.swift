@@ -106,6 +106,47 @@ struct StudyPatchSizesTests {
         #expect((extended["arms"] as? [[String: Any]])?.map { $0["steps"] as? Int } == [3, 3])
     }
 
+    @Test("a --minutes budget trains each arm until its time is spent; a second run finds it spent and reuses the arm",
+          .enabled(if: SharedData.shouldRun))
+    func timeBudget() throws {
+        defer { folder.remove() }
+        let validation = try writeValidationList()
+        let output = folder.url.appendingPathComponent("study")
+        let arguments = ["study", "patch-sizes", "--config", tinyConfig, "--sizes", "4", "--train-data", SharedData.url("pop909/ci_mini.txt").path,
+                         "--val-data", validation.path, "--minutes", "0.05", "--pieces", "1", "-o", output.path, "--threads", "2"]
+        let first = try tool.run(arguments, in: folder.url)
+        #expect(first.status == 0, "stderr: \(first.standardError)")
+        #expect(first.standardError.contains("time budget spent after step"))
+        let report = try json(output.appendingPathComponent("report.json"))
+        let arm = try #require((report["arms"] as? [[String: Any]])?.first)
+        #expect((arm["budget"] as? [String: Any])?["minutes"] as? Double == 0.05)
+        // Training stops at the first step boundary after its 3 seconds, well before the schedule's 200 steps.
+        #expect((arm["training_seconds"] as? Double ?? 0) >= 3)
+        #expect((1..<200).contains(arm["steps"] as? Int ?? 0))
+        #expect(report["budget"] as? String == "0.05 minutes")
+        let second = try tool.run(arguments, in: folder.url)
+        #expect(second.status == 0, "stderr: \(second.standardError)")
+        #expect(second.standardError.contains("arm 1/1, patch 4: measured earlier for 0.05 minutes; reusing it"))
+    }
+
+    @Test("validation music without an 8-bar song is one error line naming --val-data and the fix, exit status 1")
+    func shortValidationMusic() throws {
+        defer { folder.remove() }
+        let music = folder.url.appendingPathComponent("music")
+        try FileManager.default.createDirectory(at: music, withIntermediateDirectories: true)
+        // 8 bars of 3/4: 96 steps, shorter than an 8-bar excerpt of 16-step bars.
+        for index in 0..<2 { try handMadePiece(bars: 8).writeMIDI(to: music.appendingPathComponent("song\(index).mid")) }
+        let result = try tool.run(["study", "patch-sizes", "--config", tinyConfig, "--sizes", "4", "--train-data", music.path,
+                                   "--val-data", music.path, "--steps", "100", "-o", folder.url.appendingPathComponent("study").path],
+                                  in: folder.url)
+        #expect(result.status == 1)
+        let errors = result.standardError.split(separator: "\n").filter { $0.hasPrefix("fractalmidi:") }
+        #expect(errors.count == 1, "stderr: \(result.standardError)")
+        #expect(errors.first.map(String.init) == result.standardError.split(separator: "\n").last.map(String.init))
+        #expect(result.standardError.contains("--val-data \(music.path): no song is 8 bars (128 steps) long; give validation music with songs of at least 8 bars"))
+        #expect(!result.standardError.contains("training for"))
+    }
+
     @Test("bad arguments are one line naming the problem, exit status 1", arguments: [
         ([], "give the budget per arm as either --steps N or --minutes M, not neither"),
         (["--steps", "100", "--minutes", "5"], "not both"),
