@@ -100,7 +100,7 @@ struct PatchSizeReport: Encodable {
         let base = reference
         lines.append("## Planned cost (`fractalmidi plan`)")
         lines.append("")
-        lines.append("| patch | hierarchy | tokens per level | parameters | training GFLOP per roll | sampling GFLOP per roll | attention scores per roll |")
+        lines.append("| patch | hierarchy | tokens per level | parameters | training GFLOP per roll | sampling GFLOP per roll | attention kept for backward per roll |")
         lines.append("|---|---|---|---|---|---|---|")
         for arm in arms {
             lines.append("| \(arm.patchSize) | \(PatchSizeStudy.listText(arm.imgSizeList)) | "
