@@ -55,11 +55,7 @@ extension SetComparison {
 
     /// Writes ``chart()`` to `url` as a PNG (to a temporary file first, then renamed over `url`).
     public func writeChart(to url: URL) throws(EvaluationError) {
-        do {
-            try chart().writePNG(to: url)
-        } catch {
-            throw EvaluationError.writeFailed(url, reason: error.reason)
-        }
+        try chart().writeChartPNG(to: url)
     }
 
     /// The largest density sample falling in each of `columns` equal slices of the grid, so
@@ -93,6 +89,17 @@ extension SetComparison {
     /// A number in at most about six characters, for chart labels.
     static func chartNumber(_ value: Double) -> String {
         value.isFinite ? String(format: "%.3g", value) : "-"
+    }
+}
+
+extension RGBImage {
+    /// Writes the chart as a PNG to `url` (to a temporary file first, then renamed over `url`).
+    func writeChartPNG(to url: URL) throws(EvaluationError) {
+        do {
+            try writePNG(to: url)
+        } catch {
+            throw EvaluationError.writeFailed(url, reason: error.reason)
+        }
     }
 }
 

@@ -27,6 +27,30 @@ public enum PatchHierarchy {
         return derived
     }
 
+    /// `config` with the leaf patch `leafPatch`: the hierarchy derived by the rule above,
+    /// `patch_size`, `crop_length` = `width`, and each MAR level's sampling iterations capped at
+    /// its token count. Widths, depths, heads and every other setting stay as configured.
+    ///
+    /// - Throws: `PlanError` naming the patch size, the reason and a fix when the rule gives no
+    ///   hierarchy or `width` is not a multiple of the hierarchy's level-0 patch.
+    public static func variant(of config: FractalConfig, leafPatch patch: Int, width: Int) throws(PlanError) -> FractalConfig {
+        let sides = config.model.imgSizeList
+        guard let derived = derive(leafPatch: patch, like: sides) else {
+            let largest = largestLeafPatch(like: sides).map { " from 2 to \($0)" } ?? ""
+            throw PlanError("patch size \(patch) has no hierarchy like \(sides.yamlText) (keeping its inner levels, it must be a power of two\(largest)); choose another patch size")
+        }
+        if width % derived[1] != 0 {
+            let below = width / derived[1] * derived[1]
+            throw PlanError("width \(width) is not a multiple of the level-0 patch \(derived[1]) of the hierarchy \(derived.yamlText) for patch size \(patch); use --width \(below >= derived[1] ? "\(below) or " : "")\(below + derived[1])")
+        }
+        var variant = config
+        variant.model.imgSizeList = derived
+        variant.model.patchSize = patch
+        variant.data.cropLength = width
+        variant.sampling.numIterList = variant.sampling.cappedIterations(model: variant.model, cropLength: width)
+        return variant
+    }
+
     /// The largest leaf patch the rule accepts for `sides`.
     static func largestLeafPatch(like sides: [Int]) -> Int? {
         [64, 32, 16, 8, 4, 2].first { derive(leafPatch: $0, like: sides) != nil }
@@ -53,6 +77,24 @@ public struct PatchSizeOption: Sendable, Equatable {
     public let leafSixteenths: Double
 }
 
+extension PatchSizeOption {
+    /// The leaf patch `patchSize` for `config`, costed against `baseline` (the config's own
+    /// plan, whose width the hierarchy is built for).
+    ///
+    /// - Throws: `PlanError` when the patch size has no valid hierarchy or the width does not
+    ///   fit it (``PatchHierarchy/variant(of:leafPatch:width:)``).
+    public init(patchSize: Int, config: FractalConfig, baseline: FractalPlan) throws(PlanError) {
+        let variant = try PatchHierarchy.variant(of: config, leafPatch: patchSize, width: baseline.width)
+        let plan = try FractalPlan(config: variant)
+        self.init(patchSize: patchSize, imgSizeList: variant.model.imgSizeList, plan: plan,
+                  parameterRatio: Double(plan.totalParameters) / Double(baseline.totalParameters),
+                  trainingFLOPsRatio: plan.trainingFLOPs / baseline.trainingFLOPs,
+                  samplingFLOPsRatio: plan.samplingFLOPs / baseline.samplingFLOPs,
+                  leafSemitones: patchSize,
+                  leafSixteenths: Double(patchSize) * 4 / Double(config.data.stepsPerBeat))
+    }
+}
+
 /// The patch-size trade-off of a config: for each leaf patch size, a valid hierarchy and
 /// its tokens, parameters, FLOPs and attention memory next to the config's own.
 public struct PatchSizeComparison: Sendable, Equatable {
@@ -72,27 +114,7 @@ public struct PatchSizeComparison: Sendable, Equatable {
         let sides = config.model.imgSizeList
         var options: [PatchSizeOption] = []
         for patch in patchSizes {
-            guard let derived = PatchHierarchy.derive(leafPatch: patch, like: sides) else {
-                let largest = PatchHierarchy.largestLeafPatch(like: sides).map { " from 2 to \($0)" } ?? ""
-                throw PlanError("patch size \(patch) has no hierarchy like \(sides.yamlText) (keeping its inner levels, it must be a power of two\(largest)); choose another patch size")
-            }
-            var variant = config
-            variant.model.imgSizeList = derived
-            variant.model.patchSize = patch
-            variant.data.cropLength = baseline.width
-            if baseline.width % derived[1] != 0 {
-                let below = baseline.width / derived[1] * derived[1]
-                throw PlanError("width \(baseline.width) is not a multiple of the level-0 patch \(derived[1]) of the hierarchy \(derived.yamlText) for patch size \(patch); use --width \(below >= derived[1] ? "\(below) or " : "")\(below + derived[1])")
-            }
-            variant.sampling.numIterList = variant.sampling.cappedIterations(model: variant.model, cropLength: baseline.width)
-            let plan = try FractalPlan(config: variant)
-            options.append(PatchSizeOption(
-                patchSize: patch, imgSizeList: derived, plan: plan,
-                parameterRatio: Double(plan.totalParameters) / Double(baseline.totalParameters),
-                trainingFLOPsRatio: plan.trainingFLOPs / baseline.trainingFLOPs,
-                samplingFLOPsRatio: plan.samplingFLOPs / baseline.samplingFLOPs,
-                leafSemitones: patch,
-                leafSixteenths: Double(patch) * 4 / Double(PianoRoll.stepsPerBeat)))
+            options.append(try PatchSizeOption(patchSize: patch, config: config, baseline: baseline))
         }
         self.options = options
     }

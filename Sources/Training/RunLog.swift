@@ -11,9 +11,10 @@ public struct RunLogRecord: Sendable, Codable, Equatable {
     public var bitsPerCell: Double?
     /// The learning rate of the step.
     public var lr: Double?
-    /// Training examples per second since the previous logged step.
+    /// Training examples per second since the previous logged step (time spent stepping:
+    /// validation, previews and checkpoints left out).
     public var examplesPerS: Double?
-    /// Optimizer steps per second since the previous logged step.
+    /// Optimizer steps per second since the previous logged step (time spent stepping).
     public var stepsPerS: Double?
     /// The validation result in bits per cell (validation lines only).
     public var valBitsPerCell: Double?

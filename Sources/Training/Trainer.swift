@@ -11,6 +11,8 @@ public enum TrainingOutcome: Sendable, Equatable {
     case finished(step: Int)
     /// A signal stopped the run after `step`; a checkpoint of that step was written.
     case interrupted(step: Int, signal: Int32)
+    /// The `deadline` passed after `step`; a checkpoint of that step was written.
+    case timeUp(step: Int)
 }
 
 /// Trains a model: AdamW with warm-up and cosine decay, global gradient-norm
@@ -153,11 +155,12 @@ public final class Trainer {
     /// The learning rate of the next step.
     public var learningRate: Double { schedule.rate(atStep: step) }
 
-    /// Trains until `training.max_steps` (or step `until`, when given and smaller), or until
-    /// `monitor` reports a signal, which is checked between steps. Writes a checkpoint at the
-    /// end either way.
+    /// Trains until `training.max_steps` (or step `until`, when given and smaller), until
+    /// `monitor` reports a signal, or until `deadline` passes (a time budget); the signal and
+    /// the deadline are checked between steps. Writes a checkpoint at the end either way.
     @discardableResult
-    public func train(until lastStep: Int? = nil, stoppingOn monitor: SignalMonitor? = nil) throws(TrainerError) -> TrainingOutcome {
+    public func train(until lastStep: Int? = nil, stoppingOn monitor: SignalMonitor? = nil,
+                      deadline: DispatchTime? = nil) throws(TrainerError) -> TrainingOutcome {
         let target = min(lastStep ?? config.training.maxSteps, config.training.maxSteps)
         let logging = config.logging
         let micro = max(1, config.training.accumulateGradBatches)
@@ -177,6 +180,10 @@ public final class Trainer {
         while step < target {
             if let signal = monitor?.received {
                 outcome = .interrupted(step: step, signal: signal)
+                break
+            }
+            if let deadline, DispatchTime.now() >= deadline {
+                outcome = .timeUp(step: step)
                 break
             }
             let rate = schedule.rate(atStep: step)
@@ -208,6 +215,8 @@ public final class Trainer {
                 progress.logged(record: record)
                 window = LossWindow()
             }
+            // Validation, previews and checkpoints are not stepping: the window's rates leave them out.
+            let housekeeping = DispatchTime.now().uptimeNanoseconds
             if validationCrops != nil, step % max(1, logging.valCheckIntervalSteps) == 0 || step == config.training.maxSteps {
                 try validateAndRecord()
             }
@@ -217,6 +226,7 @@ public final class Trainer {
             if step % max(1, logging.checkpointEveryNSteps) == 0 {
                 try saveCheckpoint()
             }
+            window.start += DispatchTime.now().uptimeNanoseconds - housekeeping
         }
         if savedStep != step { try saveCheckpoint() }
         progress.finish(outcome: outcome)
@@ -233,7 +243,7 @@ public final class Trainer {
 
     /// The style most songs of `dataset` carry (the first in class order on a tie; nil when
     /// no song has a style).
-    static func mostCommonStyle(of dataset: DecodedDataset) -> String? {
+    public static func mostCommonStyle(of dataset: DecodedDataset) -> String? {
         var songs = [Int](repeating: 0, count: dataset.styles.count)
         for song in dataset.songs where dataset.styles.indices.contains(Int(song.classIndex)) { songs[Int(song.classIndex)] += 1 }
         guard let top = songs.indices.max(by: { songs[$0] < songs[$1] || (songs[$0] == songs[$1] && $0 > $1) }),
@@ -321,6 +331,7 @@ struct LossWindow {
     var batches = 0
     var examples = 0
     var steps = 0
+    /// When the window began, moved later by the time spent on anything but steps.
     var start = DispatchTime.now().uptimeNanoseconds
 
     mutating func add(loss: Double, bits: Double, examples: Int) {

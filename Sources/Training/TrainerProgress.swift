@@ -52,6 +52,8 @@ final class TrainerProgress {
             note("trained to step \(step) in \(ProgressReporter.duration(elapsed))")
         case .interrupted(let step, let signal):
             note("stopped by signal \(signal) after step \(step); checkpoint written")
+        case .timeUp(let step):
+            note("time budget spent after step \(step) in \(ProgressReporter.duration(elapsed)); checkpoint written")
         }
     }
 

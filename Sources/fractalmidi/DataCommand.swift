@@ -133,33 +133,9 @@ struct DataCropsCommand: ParsableCommand {
         let folder = cache.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RollCache.defaultDirectory()
         let decoded = try RollCache(directory: folder, options: conversion.options)
             .load(dataset, progress: ProgressReporter(title: "music", total: dataset.items.count))
-        let long = DecodedDataset(songs: decoded.songs.filter { $0.roll.endOfLastNote >= steps }, styles: decoded.styles, skipped: decoded.skipped)
-        guard !long.songs.isEmpty else {
-            throw ValidationError("\(source): no song is \(bars) bars (\(steps) steps) long; ask for fewer --bars")
-        }
-        let crops = try ValidationCrops(dataset: long, cropLength: steps)
-        let chosen = Self.spread(count, over: crops.origins.count)
+        let excerpts = try RealExcerpts(dataset: decoded, steps: steps, count: count, source: source, fix: "ask for fewer --bars")
         let destination = URL(fileURLWithPath: output, isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
-        } catch {
-            throw ValidationError("cannot create the output folder \(destination.path) (\(error.localizedDescription)); choose a writable folder")
-        }
-        var firstCrop: [Int: Int] = [:]
-        for (index, origin) in crops.origins.enumerated() where firstCrop[origin.song] == nil { firstCrop[origin.song] = index }
-        for index in chosen {
-            let origin = crops.origins[index]
-            let song = long.songs[origin.song]
-            let place = index - firstCrop[origin.song]! + 1
-            let name = song.item.file.deletingPathExtension().lastPathComponent + "-crop\(place).mid"
-            try song.roll.cropped(steps: origin.start..<(origin.start + steps)).writeMIDI(to: destination.appendingPathComponent(name))
-        }
-        print("\(destination.path): \(chosen.count) excerpts of \(bars) bars from \(Set(chosen.map { crops.origins[$0].song }).count) songs")
-    }
-
-    /// `count` indices spread evenly over `0..<total` (all of them when `count` ≥ `total`).
-    static func spread(_ count: Int, over total: Int) -> [Int] {
-        guard count < total else { return Array(0..<total) }
-        return (0..<count).map { $0 * total / count }
+        try excerpts.write(into: destination)
+        print("\(destination.path): \(excerpts.excerpts.count) excerpts of \(bars) bars from \(excerpts.songCount) songs")
     }
 }

@@ -280,6 +280,37 @@ import FractalModel
         }
     }
 
+    @Test func variantIsTheConfigWithTheDerivedHierarchy() throws {
+        let config = try PlanTests.shipped("train_cpu")
+        let variant = try PatchHierarchy.variant(of: config, leafPatch: 8, width: 128)
+        #expect(variant.model.imgSizeList == [128, 32, 8, 1])
+        #expect(variant.model.patchSize == 8)
+        #expect(variant.data.cropLength == 128)
+        #expect(variant.model.embedDimList == config.model.embedDimList)
+        #expect(variant.model.numBlocksList == config.model.numBlocksList)
+        // Level 0 has (128 / 32) × (128 / 32) = 16 tokens: its 64 iterations are capped there.
+        #expect(variant.sampling.numIterList == [16, 16, 16])
+        _ = try variant.validate()
+        let option = try PatchSizeOption(patchSize: 8, config: config, baseline: FractalPlan(config: config))
+        #expect(option.plan == (try FractalPlan(config: variant)))
+        #expect(throws: PlanError("patch size 64 has no hierarchy like [128, 16, 4, 1] (keeping its inner levels, it must be a power of two from 2 to 16); choose another patch size")) {
+            _ = try PatchHierarchy.variant(of: config, leafPatch: 64, width: 128)
+        }
+    }
+
+    @Test(arguments: [2, 4, 8, 16])
+    func patchSizeConfigsAreTheStudysArms(patch: Int) throws {
+        let loaded = try FractalConfig.load(contentsOf: ConfigLoadingTests.shippedURL("patch_size_\(patch)"))
+        #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+        let arm = try PatchHierarchy.variant(of: PlanTests.shipped("train_cpu"), leafPatch: patch, width: 128)
+        let config = loaded.config
+        #expect(config.model == arm.model)
+        #expect(config.sampling == arm.sampling)
+        #expect(config.training == arm.training)
+        #expect(config.data == arm.data)
+        #expect(config.seed == arm.seed)
+    }
+
     @Test func comparisonJSONListsEveryOption() throws {
         let comparison = try PatchSizeComparison(config: PlanTests.shipped("train_default"), patchSizes: [2, 8])
         let object = try #require(JSONSerialization.jsonObject(with: Data(comparison.json().utf8)) as? [String: Any])

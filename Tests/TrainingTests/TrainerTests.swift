@@ -19,6 +19,8 @@ final class CellStateModel: TrainableModel {
     let output: Linear
     var isTraining = true
     let cellsPerRoll = 96
+    /// Seconds each validation batch waits before scoring: a slow validation, for the log's rates.
+    var validationDelay = 0.0
 
     init(seed: UInt64, width: Int = 16) {
         var generator = Engine.RandomGenerator(seed: seed)
@@ -41,6 +43,7 @@ final class CellStateModel: TrainableModel {
     }
 
     func validationLoss(batch: Batch, seed: UInt64) -> BatchLoss {
+        if validationDelay > 0 { Thread.sleep(forTimeInterval: validationDelay) }
         var random = Engine.RandomGenerator(seed: seed)
         let loss = Engine.withoutGradients { () -> Tensor in self.loss(batch: batch, random: &random) }
         return BatchLoss(loss: Double(loss.item), bitsPerCell: Double(loss.item) / log(2), cells: batch.size * cellsPerRoll)
@@ -158,6 +161,42 @@ struct TrainerTests {
         #expect(end.state.sampler == resumedEnd.state.sampler)
         #expect(end.state.metrics == resumedEnd.state.metrics)
         #expect(try end.optimizerState().serialized() == resumedEnd.optimizerState().serialized())
+    }
+
+    @Test("a passed deadline stops the run between steps with a checkpoint, and the run resumes from it")
+    func deadlineStopsTheRun() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let run = folder.url.appendingPathComponent("timed")
+        let output = OutputLines()
+        let first = try makeTrainer(run, output: output)
+        #expect(try first.train(until: 5) == .finished(step: 5))
+        let checkpoint = try Checkpoint.load(from: run)
+        let second = try makeTrainer(run, resume: checkpoint, output: output)
+        #expect(try second.train(deadline: .now()) == .timeUp(step: 5))
+        #expect(output.contents.contains("time budget spent after step 5"))
+        #expect(try Checkpoint.load(from: run).state.step == 5)
+        let third = try makeTrainer(run, resume: try Checkpoint.load(from: run))
+        #expect(try third.train(deadline: .now() + 3600) == .finished(step: 20))
+    }
+
+    @Test("the log's steps and examples per second count stepping time only, not validation or checkpoints")
+    func ratesLeaveValidationOut() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let run = folder.url.appendingPathComponent("slow-validation")
+        let model = CellStateModel(seed: 1)
+        model.validationDelay = 0.05
+        let config = trainerConfig(maxSteps: 10, ["logging.log_every_n_steps=1", "logging.val_check_interval_steps=1"])
+        let start = DispatchTime.now().uptimeNanoseconds
+        try makeTrainer(run, config: config, model: model).train()
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let records = try RunLog.records(at: run.appendingPathComponent(RunLog.fileName))
+        let stepping = records.compactMap { $0.stepsPerS.map { 1 / $0 } }.reduce(0, +)
+        #expect(records.filter { $0.valBitsPerCell != nil }.count == 10)
+        // Ten validations of at least one batch each slept 0.5 s or more; the windows hold none of it.
+        #expect(total >= 0.5)
+        #expect(stepping < total - 0.45, "stepping \(stepping) s of \(total) s")
     }
 
     @Test("log.jsonl holds one object per logged step and per validation, and the loss falls")
