@@ -91,7 +91,7 @@ extension PatchSizeOption {
                   trainingFLOPsRatio: plan.trainingFLOPs / baseline.trainingFLOPs,
                   samplingFLOPsRatio: plan.samplingFLOPs / baseline.samplingFLOPs,
                   leafSemitones: patchSize,
-                  leafSixteenths: Double(patchSize) * 4 / Double(config.data.stepsPerBeat))
+                  leafSixteenths: Double(patchSize) * 4 / Double(PianoRoll.stepsPerBeat))
     }
 }
 

@@ -2,6 +2,8 @@ import Engine
 import Evaluation
 import Foundation
 import FractalModel
+import Generation
+import ModelStore
 import PianoRoll
 import Training
 
@@ -139,56 +141,37 @@ struct PatchSizeArmMeasurement {
     }
 
     /// Generates the study's pieces (8 bars each, in the training music's main style, with
-    /// the arm's sampling settings and the dynamics of its training music, as `generate`
-    /// does) into `folder`, replacing earlier ones; returns the seconds the first piece took
-    /// alone.
+    /// the arm's sampling settings and the dynamics of its training music) through the
+    /// generation pipeline `generate` uses, into `folder`, replacing earlier ones; returns the
+    /// seconds the first piece took alone.
     private func generatePieces(model: FractalGenerativeModel, checkpoint: Checkpoint, into folder: URL) throws -> Double {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let styles = checkpoint.state.styles ?? []
-        let style = checkpoint.state.defaultStyle
-        let label = Int32(style.flatMap { styles.firstIndex(of: $0) } ?? 0)
-        let settings = SamplingSettings(checkpoint.config.sampling, seed: Self.seed)
+        let trained = TrainedModel(model: model, config: checkpoint.config, directory: checkpoint.directory,
+                                   styles: checkpoint.state.styles ?? [], defaultStyle: checkpoint.state.defaultStyle,
+                                   dynamics: checkpoint.state.dynamics)
+        let pipeline = GenerationPipeline(model: trained)
         let progress = ProgressReporter(title: "\(arm.label): sampling", total: study.pieceCount, unit: "pieces")
-        let start = DispatchTime.now().uptimeNanoseconds
-        var rolls = try sample(model: model, count: 1, label: label, settings: settings, firstIndex: 0)
-        let oneRoll = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        progress.advance()
-        var index = 1
-        while index < study.pieceCount {
-            let count = min(8, study.pieceCount - index)
-            rolls += try sample(model: model, count: count, label: label, settings: settings, firstIndex: index)
-            index += count
+        var pieces: [PianoRoll] = []
+        var oneRoll = 0.0
+        while pieces.count < study.pieceCount {
+            // The first piece alone (timed), then batches of up to 8, each batch seeded by its
+            // first piece's index so that every arm draws from the same seeds.
+            let count = pieces.isEmpty ? 1 : min(8, study.pieceCount - pieces.count)
+            var request = try GenerationRequest.newPieces(steps: PatchSizeStudy.pieceSteps,
+                                                          velocityBins: checkpoint.config.model.velocityBins)
+            request.count = count
+            request.seed = Self.seed &+ UInt64(pieces.count)
+            let start = DispatchTime.now().uptimeNanoseconds
+            pieces += try pipeline.run(request).pieces
+            if pieces.count == 1 { oneRoll = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             progress.advance(by: count)
         }
         progress.finish()
-        let binning = try PianoRoll.VelocityBins(count: checkpoint.config.model.velocityBins)
-        for (index, codes) in rolls.enumerated() {
-            var codes = codes
-            var generator = Engine.RandomGenerator(seed: Self.seed).stream(0xD1_4A_11C5).stream(UInt64(index))
-            checkpoint.state.dynamics?.draw(for: style, using: &generator)?.impose(on: &codes, velocityBins: binning, where: { _ in true })
-            let roll = try PianoRoll(steps: PatchSizeStudy.pieceSteps, velocityBins: binning.count, codes: codes)
+        for (index, roll) in pieces.enumerated() {
             try roll.writeMIDI(to: folder.appendingPathComponent(String(format: "piece-%02d.mid", index + 1)))
         }
         return oneRoll
-    }
-
-    /// `count` 8-bar rolls, in windows of the model's width when it is narrower; piece `k`'s
-    /// windows draw from seeds that depend on `firstIndex` + the window only.
-    private func sample(model: FractalGenerativeModel, count: Int, label: Int32, settings: SamplingSettings,
-                        firstIndex: Int) throws -> [[UInt8]] {
-        let steps = PatchSizeStudy.pieceSteps
-        let plan = try LongPiecePlan(pieceSteps: steps, width: model.width, overlap: model.width / 2, unknownSteps: 0..<steps)
-        let empty = [UInt8](repeating: PianoRoll.Cell.silentCode, count: PianoRoll.pitchCount * steps)
-        return try LongPieceGeneration.run(
-            plan: plan, cells: Array(repeating: empty, count: count),
-            known: Array(repeating: [Bool](repeating: false, count: empty.count), count: count),
-            sampleWindow: { input, _ throws(SamplingError) in
-                var windowSettings = settings
-                windowSettings.seed = settings.seed &+ UInt64(firstIndex) &* 0x5851_F42D_4C95_7F2D &+ UInt64(input.index) &* 0x9E37_79B9_7F4A_7C15
-                return try model.sample(count: count, labels: Array(repeating: label, count: count),
-                                        known: KnownContent(cells: input.cells, mask: input.known), settings: windowSettings)
-            })
     }
 
     /// The mean of the finite `values` (nil when there is none).

@@ -1,6 +1,7 @@
 import Engine
 import Evaluation
 import Foundation
+import ModelStore
 import Training
 
 /// The comparison of a patch-size study's arms: `report.md` for people, `report.json` with

@@ -2,6 +2,7 @@ import Engine
 import Evaluation
 import Foundation
 import FractalModel
+import ModelStore
 import Training
 
 /// `study patch-sizes`: one arm per leaf patch size, each derived from one config by

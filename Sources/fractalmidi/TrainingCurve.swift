@@ -1,4 +1,5 @@
 import Foundation
+import ModelStore
 import Training
 
 /// A training run's speed and validation curve, read from its `log.jsonl`: the seconds each
