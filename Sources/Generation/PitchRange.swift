@@ -33,7 +33,9 @@ public enum PitchRange {
             accidental += symbol == "#" ? 1 : -1
             rest = rest.dropFirst()
         }
-        guard let octave = Int(rest) else { return nil }
+        // Octaves -1…9 hold the MIDI pitches; checking the octave first keeps the arithmetic
+        // below from overflowing on a long number.
+        guard let octave = Int(rest), (-2...10).contains(octave), abs(accidental) <= 12 else { return nil }
         let value = (octave + 1) * 12 + base + accidental
         return (0...127).contains(value) ? value : nil
     }

@@ -87,6 +87,8 @@ struct RegionSpecificationTests {
         ("7-9", "is outside the piece, which has 8 bars; use bars 1-8"),
         ("9-12", "is outside the piece, which has 8 bars"),
         ("3-5:C3-C12", "has pitch range 'C3-C12', which names a pitch outside the MIDI range"),
+        ("1-7:A1111311666666631160-73", "names a pitch outside the MIDI range"),  // found by fuzz-regions
+        ("1-2:C" + String(repeating: "#", count: 40) + "4-G4", "names a pitch outside the MIDI range"),
         ("3-5:72-48", "runs downwards"),
         ("3-5:48-200", "outside the MIDI range 0…127"),
         ("3-5:loud", "has pitch range 'loud', which is not a pitch range"),

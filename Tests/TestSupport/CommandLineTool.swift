@@ -39,13 +39,7 @@ public struct CommandLineTool: Sendable {
     /// Runs the tool with `arguments`, in `directory` when given, with `environment` over this
     /// process's environment, and waits for it to end.
     public func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        let process = makeProcess(arguments, in: directory, environment: environment)
         // Files rather than pipes: a chatty process cannot block on a full pipe buffer.
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -76,6 +70,19 @@ extension CommandLineTool {
     /// Starts the tool with `arguments` and returns at once, its output discarded, for tests
     /// that stop it from outside (signals).
     public func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Process {
+        let process = makeProcess(arguments, in: directory, environment: environment)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
+extension CommandLineTool {
+    /// A process of the tool with `arguments`, in `directory` when given, with `environment`
+    /// over this process's environment; not started.
+    func makeProcess(_ arguments: [String], in directory: URL?, environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -83,10 +90,6 @@ extension CommandLineTool {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
         return process
     }
 }
