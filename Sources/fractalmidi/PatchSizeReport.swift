@@ -1,5 +1,6 @@
 import Engine
 import Evaluation
+import FileWriting
 import Foundation
 import ModelStore
 import Training
@@ -66,9 +67,9 @@ struct PatchSizeReport: Encodable {
     /// Writes the three files into `folder`, each through a temporary file.
     func write(into folder: URL) throws {
         do {
-            try Data(markdown.utf8).write(to: folder.appendingPathComponent(Self.markdownName), options: .atomic)
+            try AtomicFile.write(Data(markdown.utf8), to: folder.appendingPathComponent(Self.markdownName))
         } catch {
-            throw StudyError("cannot write \(folder.appendingPathComponent(Self.markdownName).path) (\(error.localizedDescription)); check that the study folder is writable")
+            throw StudyError("\(error)")
         }
         try PatchSizeStudy.writeJSON(self, to: folder.appendingPathComponent(Self.jsonName))
         let chart = LearningCurveChart(curves: arms.map { arm in

@@ -1,5 +1,6 @@
 import Engine
 import Evaluation
+import FileWriting
 import Foundation
 import FractalModel
 import ModelStore
@@ -232,10 +233,16 @@ struct PatchSizeStudy {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
         do {
-            try encoder.encode(value).write(to: url, options: .atomic)
+            data = try encoder.encode(value)
         } catch {
-            throw StudyError("cannot write \(url.path) (\(error.localizedDescription)); check that the study folder is writable")
+            throw StudyError("cannot encode \(url.path) (\(error.localizedDescription))")
+        }
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch {
+            throw StudyError("\(error)")
         }
     }
 
