@@ -133,8 +133,11 @@ public struct RegionSpecification: Sendable, Hashable {
         return BarPosition(bar: bar, fraction: fraction)
     }
 
+    /// `3` for a whole number that fits an `Int` exactly, else the `Double`'s own text (`2.5`,
+    /// `inf`, `9.5e+32`).
     private static func format(_ value: Double) -> String {
-        value == value.rounded(.down) ? String(Int(value)) : String(value)
+        if value == value.rounded(.down), let whole = Int(exactly: value) { return String(whole) }
+        return String(value)
     }
 }
 

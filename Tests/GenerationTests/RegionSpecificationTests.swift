@@ -88,6 +88,7 @@ struct RegionSpecificationTests {
         ("9-12", "is outside the piece, which has 8 bars"),
         ("3-5:C3-C12", "has pitch range 'C3-C12', which names a pitch outside the MIDI range"),
         ("1-7:A1111311666666631160-73", "names a pitch outside the MIDI range"),  // found by fuzz-regions
+        ("1-8:955955555555555555555555555558", "of bar 8, which has 4 beats (4/4)"),  // found by fuzz-regions
         ("1-2:C" + String(repeating: "#", count: 40) + "4-G4", "names a pitch outside the MIDI range"),
         ("3-5:72-48", "runs downwards"),
         ("3-5:48-200", "outside the MIDI range 0…127"),
