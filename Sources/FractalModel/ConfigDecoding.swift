@@ -255,7 +255,11 @@ struct ConfigReader {
                 }
                 orders.append(order)
             }
-            config.sampling.patchOrder = orders
+            do {
+                try config.sampling.setPatchOrders(orders)
+            } catch let problem {
+                throw error("sampling.patch_order", problem.described(naming: "sampling.patch_order"))
+            }
         }
     }
 

@@ -5,9 +5,10 @@ import Foundation
 /// draws with. ``check(for:width:)`` holds every rule they must meet, in one wording for the
 /// configuration file, the command line and the library.
 public struct SamplingOptions: Sendable, Equatable {
-    /// MAR iterations per MAR level, top first (`num_iter_list`); AR levels take one step per
-    /// patch and have no entry. Read per level with ``level(_:of:)``.
-    public var numIterList: [Int] = [64, 16, 16]
+    /// The settings of each MAR level, top first: its iterations and the order it draws its
+    /// patches in. AR levels take one step per patch and have no entry. Read per generator
+    /// level with ``level(_:of:)``.
+    public var marLevels: [MARLevel] = [64, 16, 16].map { MARLevel(iterations: $0, patchOrder: .random) }
     /// Classifier-free guidance strength (`cfg`); 1 runs the conditional branch alone.
     public var cfg: Double = 1.0
     /// Constant `cfg`, or a linear ramp from 1 to `cfg` over level-0 progress (`cfg_schedule`).
@@ -33,10 +34,6 @@ public struct SamplingOptions: Sendable, Equatable {
     /// (`redraw_seams`, ``SeamPass``), where notes otherwise break off more often than in real
     /// music; it needs level-0 patches of a multiple of 8 steps.
     public var redrawSeams: Bool = true
-    /// The order each MAR level draws its patches in, top first (`patch_order`), one entry
-    /// per MAR level like `num_iter_list`; empty draws every level in random order, as the
-    /// model was trained. Read per level with ``level(_:of:)``.
-    public var patchOrder: [PatchOrder] = []
     /// The seed of every random choice; the same options and seed give the same output. Not a
     /// configuration key: each generation request sets it.
     public var seed: UInt64 = 0
@@ -48,7 +45,7 @@ public struct SamplingOptions: Sendable, Equatable {
     public init(numIterList: [Int], cfg: Double = 1, cfgSchedule: GuidanceSchedule = .constant,
                 temperature: Double = 1, topP: Double = 1, filterThreshold: Double = 1e-4, redrawSeams: Bool = true,
                 seed: UInt64 = 0) {
-        self.numIterList = numIterList
+        self.marLevels = numIterList.map { MARLevel(iterations: $0, patchOrder: .random) }
         self.cfg = cfg
         self.cfgSchedule = cfgSchedule
         self.temperature = temperature
@@ -56,6 +53,37 @@ public struct SamplingOptions: Sendable, Equatable {
         self.filterThreshold = filterThreshold
         self.redrawSeams = redrawSeams
         self.seed = seed
+    }
+
+    /// The iterations of the MAR levels, top first: how the `num_iter_list` key and the
+    /// `--iters` flag spell them, as one list. Setting it keeps the patch order of each level
+    /// that remains; a level it adds draws in random order.
+    public var numIterList: [Int] {
+        get { marLevels.map(\.iterations) }
+        set {
+            marLevels = newValue.enumerated().map { entry, iterations in
+                MARLevel(iterations: iterations, patchOrder: marLevels.indices.contains(entry) ? marLevels[entry].patchOrder : .random)
+            }
+        }
+    }
+
+    /// The patch orders of the MAR levels, top first: how the `patch_order` key and the
+    /// `--patch-order` flag spell them.
+    public var patchOrders: [PatchOrder] { marLevels.map(\.patchOrder) }
+
+    /// Whether every MAR level draws its patches in random order, as the model was trained.
+    public var drawsInTrainingOrder: Bool { marLevels.allSatisfy { $0.patchOrder == .random } }
+
+    /// Gives the MAR levels the patch orders `orders`, one per level, top first; an empty list
+    /// draws every level in random order.
+    /// - Throws: ``SamplingOptionsError`` when `orders` has another count than the levels.
+    public mutating func setPatchOrders(_ orders: [PatchOrder]) throws(SamplingOptionsError) {
+        guard orders.isEmpty || orders.count == marLevels.count else {
+            throw SamplingOptionsError(.patchOrder, "[\(orders.map(\.rawValue).joined(separator: ", "))] has \(Self.entries(orders.count)) for "
+                + "\(marLevels.count) MAR level\(marLevels.count == 1 ? "" : "s"); give one per MAR level, "
+                + "e.g. \(PatchOrder.example(marLevels.count)), or none for random order everywhere")
+        }
+        for index in marLevels.indices { marLevels[index].patchOrder = orders.isEmpty ? .random : orders[index] }
     }
 
     /// These options with `seed`.
@@ -81,12 +109,11 @@ public struct SamplingOptions: Sendable, Equatable {
 
     /// The options of generator level `level` (0 at the top) of a model whose levels are
     /// `types`: nil for an AR level, which takes one step per patch in its scan order. This is
-    /// the one place that finds a MAR level's entry in the per-MAR-level lists.
+    /// the one place that finds a generator level's entry among ``marLevels``.
     public func level(_ level: Int, of types: [GeneratorType]) -> MARLevel? {
         guard types.indices.contains(level), types[level] == .mar else { return nil }
         let ordinal = types.prefix(level).filter { $0 == .mar }.count
-        guard numIterList.indices.contains(ordinal) else { return nil }
-        return MARLevel(iterations: numIterList[ordinal], patchOrder: patchOrder.isEmpty ? .random : patchOrder[ordinal])
+        return marLevels.indices.contains(ordinal) ? marLevels[ordinal] : nil
     }
 
     /// Whether sampling runs the null branch beside the conditional one.
@@ -107,19 +134,14 @@ public struct SamplingOptions: Sendable, Equatable {
     public func check(for model: ModelConfig, width: Int) throws(SamplingOptionsError) {
         try checkValues()
         let types = model.generatorTypes, sides = model.imgSizeList
-        let marLevels = types.indices.filter { types[$0] == .mar }
-        guard numIterList.count == marLevels.count else {
-            throw SamplingOptionsError(.iterations, "\(Self.list(numIterList)) has \(Self.entries(numIterList.count)) for \(marLevels.count) MAR "
-                + "level\(marLevels.count == 1 ? "" : "s") (AR levels take one step per patch); give one per MAR level, e.g. "
+        let levels = types.indices.filter { types[$0] == .mar }
+        guard numIterList.count == levels.count else {
+            throw SamplingOptionsError(.iterations, "\(Self.list(numIterList)) has \(Self.entries(numIterList.count)) for \(levels.count) MAR "
+                + "level\(levels.count == 1 ? "" : "s") (AR levels take one step per patch); give one per MAR level, e.g. "
                 + Self.list(SamplingOptions.defaultIterations(model: model, cropLength: width)))
         }
-        guard patchOrder.isEmpty || patchOrder.count == marLevels.count else {
-            throw SamplingOptionsError(.patchOrder, "[\(patchOrder.map(\.rawValue).joined(separator: ", "))] has \(Self.entries(patchOrder.count)) for "
-                + "\(marLevels.count) MAR level\(marLevels.count == 1 ? "" : "s"); give one per MAR level, "
-                + "e.g. \(PatchOrder.example(marLevels.count)), or none for random order everywhere")
-        }
         guard sides.count == types.count + 1 else { return }
-        for (entry, level) in marLevels.enumerated() {
+        for (entry, level) in levels.enumerated() {
             let patch = sides[level + 1]
             let tokens = level == 0 ? (sides[0] / patch) * (width / patch) : (sides[level] / patch) * (sides[level] / patch)
             let iterations = numIterList[entry]

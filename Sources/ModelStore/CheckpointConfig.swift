@@ -152,7 +152,7 @@ extension FractalConfig {
             ("sampling.off_scale_weight", .double(sampling.offScaleWeight)),
             ("sampling.redraw_seams", .bool(sampling.redrawSeams)),
         ]
-        if !sampling.patchOrder.isEmpty { entries.append(("sampling.patch_order", .words(sampling.patchOrder.map(\.rawValue)))) }
+        if !sampling.drawsInTrainingOrder { entries.append(("sampling.patch_order", .words(sampling.patchOrders.map(\.rawValue)))) }
         entries.append(("seed", .int(seed)))
         return entries
     }

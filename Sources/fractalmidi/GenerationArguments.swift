@@ -64,7 +64,7 @@ struct GenerationArguments: ParsableArguments {
             throw ValidationError("--count \(count) is outside 1…64; ask for between 1 and 64 pieces")
         }
         do {
-            try sampling(over: SamplingOptions()).checkValues()
+            try values(over: SamplingOptions()).checkValues()
         } catch {
             throw ValidationError(error.described(naming: error.option.flag))
         }
@@ -114,8 +114,9 @@ struct GenerationArguments: ParsableArguments {
         return request
     }
 
-    /// The sampling options: these flags over `options` (a model's `sampling:` section).
-    func sampling(over options: SamplingOptions) -> SamplingOptions {
+    /// These flags over `options` (a model's `sampling:` section), except `--patch-order`,
+    /// whose count only the model's levels can check (``sampling(for:)``).
+    func values(over options: SamplingOptions) -> SamplingOptions {
         var options = options
         if let cfg { options.cfg = cfg }
         if let temperature { options.temperature = temperature }
@@ -124,15 +125,15 @@ struct GenerationArguments: ParsableArguments {
         if let offScaleWeight { options.offScaleWeight = offScaleWeight }
         if let redrawSeams { options.redrawSeams = redrawSeams }
         if let list = try? iterationList() { options.numIterList = list }
-        if let orders = try? patchOrders() { options.patchOrder = orders }
         return options
     }
 
     /// The sampling options for `model`, checked against it, with a message naming the flag
     /// (or the configuration key, for a value the flags left alone).
     func sampling(for model: TrainedModel) throws(InputError) -> SamplingOptions {
-        let options = sampling(over: model.config.sampling)
+        var options = values(over: model.config.sampling)
         do {
+            if let orders = try? patchOrders() { try options.setPatchOrders(orders) }
             try options.check(for: model.config.model, width: model.model.width)
         } catch {
             let flagged: Bool = switch error.option {

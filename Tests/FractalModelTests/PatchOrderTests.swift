@@ -25,7 +25,7 @@ import FractalModel
     static func firstFrame(_ orders: [PatchOrder]) throws -> [UInt8] {
         let model = SamplingTests.model([.mar, .mar, .mar])
         var settings = SamplingOptions(numIterList: [2, 2, 2], redrawSeams: false, seed: 11)
-        settings.patchOrder = orders
+        try settings.setPatchOrders(orders)
         var frames: [SamplingProgress] = []
         _ = try model.sample(count: 1, options: settings) { frames.append($0) }
         return try #require(frames.first?.rolls.first)
@@ -48,14 +48,14 @@ import FractalModel
         let source = ModelFixtures.patternRoll(width: Self.width)
         let known = KnownContent(cells: source, mask: SamplingTests.inpaintingMask(count: 1))
         var settings = SamplingTests.settings
-        settings.patchOrder = [.time, .time, .time]
+        try settings.setPatchOrders([.time, .time, .time])
         let first = try model.sample(count: 1, known: known, options: settings)
         #expect(try model.sample(count: 1, known: known, options: settings) == first)
         let output = try #require(first.first)
         #expect(zip(output, source).enumerated().allSatisfy { index, pair in !known.mask[index] || pair.0 == pair.1 })
-        settings.patchOrder = [.random, .random, .random]
+        try settings.setPatchOrders([.random, .random, .random])
         let random = try model.sample(count: 1, known: known, options: settings)
-        settings.patchOrder = []
+        try settings.setPatchOrders([])
         #expect(try model.sample(count: 1, known: known, options: settings) == random, "an empty list is not random order")
         #expect(random != first, "the order does not change the output")
     }
@@ -63,21 +63,23 @@ import FractalModel
     @Test func settingsNeedOneOrderPerMARLevel() throws {
         let model = SamplingTests.model([.mar, .ar, .mar])
         var settings = SamplingOptions(numIterList: [2, 2], seed: 1)
-        settings.patchOrder = [.time, .time, .time]
-        #expect(throws: SamplingError("sampling.patch_order [time, time, time] has 3 entries for 2 MAR levels; give one per MAR level, e.g. [random, time], or none for random order everywhere")) {
-            _ = try model.sample(count: 1, options: settings)
+        #expect(throws: SamplingOptionsError(.patchOrder, "[time, time, time] has 3 entries for 2 MAR levels; give one per MAR level, e.g. [random, time], or none for random order everywhere")) {
+            try settings.setPatchOrders([.time, .time, .time])
         }
-        settings.patchOrder = [.random, .time]
+        try settings.setPatchOrders([.random, .time])
         #expect(try model.sample(count: 1, options: settings).count == 1)
+        #expect(throws: ConfigError.self) {
+            try FractalConfig.parse(yaml: "model:\n  generator_types: [mar, ar, mar]\nsampling:\n  patch_order: [time, time, time]\n", file: "a.yaml")
+        }
     }
 
     @Test func configKeyDefaultsToRandomOrderEverywhere() throws {
         let plain = try FractalConfig.parse(yaml: "", file: "a.yaml").config
-        #expect(plain.sampling.patchOrder.isEmpty && plain.sampling.seeded(1).patchOrder.isEmpty)
+        #expect(plain.sampling.drawsInTrainingOrder && plain.sampling.seeded(1).drawsInTrainingOrder)
         let mixed = try FractalConfig.parse(yaml: "model:\n  generator_types: [mar, ar, mar]\nsampling:\n  patch_order: [time, random]\n",
                                             file: "a.yaml").config
-        #expect(mixed.sampling.patchOrder == [.time, .random])
+        #expect(mixed.sampling.patchOrders == [.time, .random])
         let timed = try FractalConfig.parse(yaml: "sampling:\n  patch_order: [random, time, time]\n", file: "a.yaml").config
-        #expect(timed.sampling.seeded(1).patchOrder == [.random, .time, .time])
+        #expect(timed.sampling.seeded(1).patchOrders == [.random, .time, .time])
     }
 }

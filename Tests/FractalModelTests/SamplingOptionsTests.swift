@@ -41,8 +41,6 @@ struct SamplingOptionsTests {
              message: "sampling.num_iter_list [64] has 1 entry for 3 MAR levels (AR levels take one step per patch); give one per MAR level, e.g. [64, 16, 16]"),
         Rule(name: "more iterations than patches", change: { $0.numIterList = [64, 17, 16] }, option: .iterations,
              message: "sampling.num_iter_list [64, 17, 16] gives MAR level 1 17 steps, not between 1 and its 16 patches; use at most 16 (one patch per step)"),
-        Rule(name: "patch orders for too few levels", change: { $0.patchOrder = [.random, .time] }, option: .patchOrder,
-             message: "sampling.patch_order [random, time] has 2 entries for 3 MAR levels; give one per MAR level, e.g. [random, time, time], or none for random order everywhere"),
     ]
 
     @Test("each broken rule is one error naming the option, its value and the fix", arguments: rules)
@@ -66,7 +64,7 @@ struct SamplingOptionsTests {
         chosen.holdTemperature = 1
         chosen.topP = 0.98
         chosen.offScaleWeight = 0.1
-        chosen.patchOrder = [.random, .time, .time]
+        try chosen.setPatchOrders([.random, .time, .time])
         try chosen.check(for: Self.model, width: Self.width)
     }
 
@@ -81,14 +79,39 @@ struct SamplingOptionsTests {
     }
 
     @Test("per level: a MAR level's iterations and patch order; nil for an AR level")
-    func levels() {
+    func levels() throws {
         var options = SamplingOptions(numIterList: [32, 8])
-        options.patchOrder = [.random, .time]
+        try options.setPatchOrders([.random, .time])
         let types: [GeneratorType] = [.mar, .ar, .mar]
         #expect(options.level(0, of: types) == SamplingOptions.MARLevel(iterations: 32, patchOrder: .random))
         #expect(options.level(1, of: types) == nil)
         #expect(options.level(2, of: types) == SamplingOptions.MARLevel(iterations: 8, patchOrder: .time))
-        options.patchOrder = []
+        #expect(options.marLevels == [SamplingOptions.MARLevel(iterations: 32, patchOrder: .random),
+                                      SamplingOptions.MARLevel(iterations: 8, patchOrder: .time)])
+        try options.setPatchOrders([])
         #expect(options.level(2, of: types)?.patchOrder == .random, "no orders: random at every level")
+        #expect(options.drawsInTrainingOrder)
+    }
+
+    @Test("the num_iter_list view keeps each remaining level's patch order; a level it adds draws at random")
+    func iterationListView() throws {
+        var options = SamplingOptions(numIterList: [32, 8, 4])
+        try options.setPatchOrders([.time, .random, .time])
+        options.numIterList = [16, 2]
+        #expect(options.marLevels == [SamplingOptions.MARLevel(iterations: 16, patchOrder: .time),
+                                      SamplingOptions.MARLevel(iterations: 2, patchOrder: .random)])
+        options.numIterList = [16, 2, 2, 1]
+        #expect(options.patchOrders == [.time, .random, .random, .random])
+        #expect(options.numIterList == [16, 2, 2, 1])
+    }
+
+    @Test("patch orders need one entry per MAR level; the levels are left as they were")
+    func patchOrdersForTooFewLevels() {
+        var options = SamplingOptions()
+        let error = SamplingOptionsError(.patchOrder, "[random, time] has 2 entries for 3 MAR levels; give one per MAR level, "
+                                         + "e.g. [random, time, time], or none for random order everywhere")
+        #expect(throws: error) { try options.setPatchOrders([.random, .time]) }
+        #expect(error.description.hasPrefix("sampling.patch_order [random, time] has 2 entries"))
+        #expect(options == SamplingOptions())
     }
 }

@@ -26,7 +26,7 @@ struct CheckpointConfigTests {
         config.training.weightDecay = 1e20
         config.model.generatorTypes = [.ar, .mar, .ar]
         config.sampling.numIterList = [16]
-        config.sampling.patchOrder = [.time]
+        try config.sampling.setPatchOrders([.time])
         config.sampling.holdTemperature = 0.9
         config.data.trainData = "songs/\"quoted\" \\ list.txt"
         config.data.cacheDir = "/tmp/cache: with colon"
@@ -74,11 +74,11 @@ struct CheckpointConfigTests {
     @Test("a checkpoint written before sampling.patch_order existed draws every level in random order")
     func patchOrderAddedLater() throws {
         var config = FractalConfig()
-        config.sampling.patchOrder = [.random, .time, .time]
+        try config.sampling.setPatchOrders([.random, .time, .time])
         let written = try FractalConfig(checkpointEntries: config.checkpointEntries, file: "state.json")
-        #expect(written.sampling.patchOrder == [.random, .time, .time])
+        #expect(written.sampling.patchOrders == [.random, .time, .time])
         let older = config.checkpointEntries.filter { $0.path != "sampling.patch_order" }
-        #expect(try FractalConfig(checkpointEntries: older, file: "state.json").sampling.patchOrder.isEmpty)
+        #expect(try FractalConfig(checkpointEntries: older, file: "state.json").sampling.drawsInTrainingOrder)
         #expect(!FractalConfig().checkpointEntries.contains { $0.path == "sampling.patch_order" || $0.path == "sampling.hold_temperature" })
     }
 
