@@ -17,13 +17,16 @@ let package = Package(
         .executable(name: "fractalmidi", targets: ["fractalmidi"]),
         .library(name: "FractalMIDIKit", targets: [
             "FileWriting", "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "ModelStore", "Generation",
-            "Training", "Evaluation",
+            "Training", "Evaluation", "AudioRendering", "StudioCore", "Studio",
         ]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // System libraries.
@@ -49,15 +52,30 @@ let package = Package(
                 swiftSettings: nativeSwift),
         .target(name: "Evaluation", dependencies: ["PianoRoll", "MIDIFile", "Imaging"], swiftSettings: nativeSwift),
 
+        // Audio through FluidSynth, for the command line's --wav and the studio.
+        .target(name: "AudioRendering", swiftSettings: nativeSwift),
+
+        // The browser studio: the HTTP server of its JSON API, and its page (Web/).
+        // The studio's requests, sessions and generation queue, without the HTTP server (so
+        // that the fuzzers reach them without building it).
+        .target(name: "StudioCore", dependencies: ["Generation", "ModelStore", "FractalModel", "PianoRoll", "FileWriting"],
+                swiftSettings: nativeSwift),
+        .target(name: "Studio",
+                dependencies: ["StudioCore", "Generation", "ModelStore", "FractalModel", "PianoRoll", "MIDIFile", "Imaging",
+                               "AudioRendering", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+                resources: [.copy("Web")], swiftSettings: nativeSwift),
+
         // The fuzzers' entry points (driven by Fuzz/ under libFuzzer, replayed by the tests).
-        .target(name: "FuzzTargets", dependencies: ["MIDIFile", "PianoRoll", "NN", "FractalModel", "ModelStore", "Generation"], swiftSettings: nativeSwift),
+        .target(name: "FuzzTargets", dependencies: ["MIDIFile", "PianoRoll", "NN", "FractalModel", "ModelStore", "Generation", "StudioCore"], swiftSettings: nativeSwift),
 
         // The command-line tool.
         .executableTarget(
             name: "fractalmidi",
             dependencies: [
                 "MIDIFile", "PianoRoll", "Imaging", "Engine", "NN", "FractalModel", "ModelStore", "Generation", "Training",
-                "Evaluation", "FileWriting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Evaluation", "FileWriting", "AudioRendering", "StudioCore", "Studio",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: nativeSwift
         ),
@@ -79,6 +97,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Generation", "ModelStore", "FractalModel", "PianoRoll", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "PianoRoll", "MIDIFile", "Imaging", "TestSupport", "ImageDecoders"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"]),
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "StudioCore", "Generation", "ModelStore", "PianoRoll", "MIDIFile", "TestSupport"],
+                    exclude: ["Browser"]),
         .testTarget(name: "fractalmidiTests", dependencies: [
             "fractalmidi", "TestSupport", "FileWriting",
             "FractalModel", "ModelStore", "Generation", "Training", "NN", "PianoRoll", "MIDIFile", "ImageDecoders",

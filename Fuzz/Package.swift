@@ -4,7 +4,7 @@ import PackageDescription
 /// The coverage-guided fuzzers: one libFuzzer executable per entry point of `FuzzTarget`.
 /// Built by `scripts/fuzz.sh` with `--sanitize=fuzzer --sanitize=address`; each executable's
 /// `main` is libFuzzer's, which calls `LLVMFuzzerTestOneInput` once per input.
-let targets = ["midi", "safetensors", "config", "checkpoint", "regions"]
+let targets = ["midi", "safetensors", "config", "checkpoint", "regions", "studio"]
 
 let package = Package(
     name: "FractalMIDIFuzz",

@@ -4,7 +4,7 @@
 #
 #   bash scripts/fuzz.sh [--runs N] [--seconds S] [--seed K] [TARGET ...]
 #
-# TARGET is one of midi, safetensors, config, checkpoint, regions (default: all). Each target runs
+# TARGET is one of midi, safetensors, config, checkpoint, regions, studio (default: all). Each target runs
 # until N executions (default 1,000,000) or S seconds (default 1,800), whichever comes first,
 # starting from a
 # seed corpus made from ../shared/data, config/ and the test fixtures, kept in .fuzz/ so a
@@ -25,11 +25,11 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift 2 ;;
         --seconds) seconds=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
-        midi|safetensors|config|checkpoint|regions) targets+=("$1"); shift ;;
-        *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S, --seed K and targets midi, safetensors, config, checkpoint, regions" >&2; exit 1 ;;
+        midi|safetensors|config|checkpoint|regions|studio) targets+=("$1"); shift ;;
+        *) echo "scripts/fuzz.sh: unknown argument '$1'; use --runs N, --seconds S, --seed K and targets midi, safetensors, config, checkpoint, regions, studio" >&2; exit 1 ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(midi safetensors config checkpoint regions)
+[ ${#targets[@]} -gt 0 ] || targets=(midi safetensors config checkpoint regions studio)
 shared=${FRACTALMIDI_DATA:-$root/../shared/data}
 
 bash scripts/install-deps.sh
@@ -59,6 +59,15 @@ seed_corpus() {
             for text in 3-5 9.5 3:2 5-6:C3-C5 1-2:48-72 2.25-3:2.5 1-8:A0-C8 C3-C5 48-72 7; do
                 n=$((n + 1)); printf '%s' "$text" > "$corpus/seed-$n"
             done
+            ;;
+        studio)
+            # The studio's bodies: a job of each mode, a session document, a bare piece.
+            local piece='{"steps":32,"bpm":120,"beatsPerBar":4,"velocityBins":32,"notes":[{"pitch":60,"step":0,"length":4,"velocity":20},{"pitch":64,"step":8,"length":8,"velocity":12}]}'
+            printf '{"mode":"new","piece":%s,"bars":2,"takes":2,"seed":7,"temperature":1.05,"topP":0.98,"cfg":1}' "$piece" > "$corpus/job-new"
+            printf '{"mode":"continue","piece":%s,"bars":1,"style":"pop"}' "$piece" > "$corpus/job-continue"
+            printf '{"mode":"inpaint","piece":%s,"region":{"startStep":4,"endStep":24,"lowPitch":48,"highPitch":72},"locked":[1]}' "$piece" > "$corpus/job-inpaint"
+            printf '{"title":"Song","history":[{"label":"open","piece":%s,"seed":3}],"position":0}' "$piece" > "$corpus/session"
+            printf '%s' "$piece" > "$corpus/piece"
             ;;
         checkpoint)
             # A tiny checkpoint: one training step of config/train_tiny.yaml on three songs.

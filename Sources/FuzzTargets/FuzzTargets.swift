@@ -5,6 +5,7 @@ import MIDIFile
 import ModelStore
 import NN
 import PianoRoll
+import StudioCore
 
 /// The entry points the coverage-guided fuzzers drive, one per parser of user input.
 ///
@@ -30,6 +31,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `RegionSpecification`, resolved in pieces of several lengths and meters, and the
     /// `--pitch-range` text through `PitchRange`.
     case regions
+    /// A body of the studio's API: a generation job (`StudioJob`, decoded and turned into its
+    /// generation request), a session document (`SessionStore.checkedDocument`) and a piece
+    /// (`StudioPiece`, whose roll must give the same piece back).
+    case studio
 
     /// Runs one input; returns normally whether the input was accepted or refused.
     public func run(_ bytes: Data) {
@@ -39,6 +44,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: Self.config(bytes)
         case .checkpoint: Self.checkpoint(bytes)
         case .regions: Self.regions(bytes)
+        case .studio: Self.studio(bytes)
+        }
+    }
+
+    private static func studio(_ bytes: Data) {
+        if let job = try? JSONDecoder().decode(StudioJob.self, from: bytes) {
+            _ = try? job.request(defaults: SamplingOptions(), seed: 1)
+        }
+        _ = try? SessionStore.checkedDocument(bytes)
+        guard let piece = try? JSONDecoder().decode(StudioPiece.self, from: bytes), let roll = try? piece.roll() else { return }
+        guard (try? StudioPiece(roll).roll()) == roll else {
+            fatalError("a piece's roll does not give the same roll back through StudioPiece")
         }
     }
 

@@ -14,7 +14,7 @@ struct FractalMIDI: ParsableCommand {
         subcommands: [
             GenerateCommand.self, ContinueCommand.self, InpaintCommand.self,
             InfoCommand.self, RollCommand.self, PlanCommand.self, DataCommand.self, TrainCommand.self,
-            EvalCommand.self, BenchCommand.self, StudyCommand.self,
+            EvalCommand.self, BenchCommand.self, StudyCommand.self, StudioCommand.self,
         ]
     )
 

@@ -1,3 +1,4 @@
+import AudioRendering
 import Engine
 import Foundation
 import FractalModel
@@ -46,7 +47,13 @@ struct GenerationRun {
     /// missing) and, with `--wav`, the synthesizer.
     static func checkOutputs(of arguments: GenerationArguments) throws(OutputError) {
         try prepareFolder(URL(fileURLWithPath: arguments.output, isDirectory: true))
-        if arguments.wav { try AudioRendering.checkAvailable() }
+        if arguments.wav {
+            do {
+                try FluidSynth.checkAvailable(for: "--wav needs")
+            } catch {
+                throw .synthesizerMissing("\(error) or leave out --wav")
+            }
+        }
     }
 
     /// Creates `folder` when missing and checks that files can be written there.
@@ -91,7 +98,11 @@ struct GenerationRun {
         }
         if wav {
             let audio = stem.appendingPathExtension("wav")
-            try AudioRendering.render(midi: midi, to: audio)
+            do {
+                try FluidSynth.render(midi: midi, to: audio)
+            } catch {
+                throw .unwritable(error.description)
+            }
             written.append(audio.path)
         }
         return written

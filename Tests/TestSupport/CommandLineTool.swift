@@ -80,6 +80,19 @@ extension CommandLineTool {
 }
 
 extension CommandLineTool {
+    /// Starts the tool with `arguments` and returns at once, its standard output and error
+    /// written to `file` as they come, for tests that talk to a server it starts.
+    public func start(_ arguments: [String], writingOutputTo file: URL) throws -> Process {
+        let process = makeProcess(arguments, in: nil, environment: [:])
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// A process of the tool with `arguments`, in `directory` when given, with `environment`
     /// over this process's environment; not started.
     func makeProcess(_ arguments: [String], in directory: URL?, environment: [String: String]) -> Process {
