@@ -170,6 +170,33 @@ final class StudioServerTests {
         #expect(take.notes.allSatisfy { $0.step < 4 || $0.step >= 16 })
     }
 
+    @Test("inpainting through the server draws the notes `fractalmidi inpaint` writes for the same piece, region and seed")
+    func sameAsTheCommandLine() async throws {
+        var notes: [StudioPiece.Note] = []
+        for bar in 0..<4 {
+            for (offset, pitch) in [48, 55, 60, 64].enumerated() {
+                notes.append(.init(pitch: pitch + bar % 2 * 2, step: bar * 16 + offset * 2, length: 8, velocity: 12 + offset))
+            }
+        }
+        let piece = StudioPiece(steps: 64, bpm: 120, beatsPerBar: 4, velocityBins: 32, notes: notes)
+        let input = folder.url.appendingPathComponent("in.mid"), output = folder.url.appendingPathComponent("cli")
+        try piece.roll().writeMIDI(to: input)
+        let cli = try CommandLineTool().run(["inpaint", input.path, "--region", "2-3", "--seed", "5", "-o", output.path,
+                                             "--no-animation", "--threads", "2"])
+        #expect(cli.status == 0, "\(cli.standardError)")
+        let written = try #require(try FileManager.default.contentsOfDirectory(at: output, includingPropertiesForKeys: nil)
+            .first { $0.pathExtension == "mid" })
+        let drawnByTheTool = try PianoRoll(contentsOf: written, options: PianoRoll.ConversionOptions(velocityBins: 32, alignsEighthNoteGrid: false))
+
+        let job = StudioJob(mode: .inpaint, piece: piece, region: .init(startStep: 16, endStep: 48, lowPitch: 0, highPitch: 127), seed: 5)
+        let answer = try await call("POST", "/api/generate", body: JSONEncoder().encode(job))
+        let done = try #require(String(decoding: answer.data, as: UTF8.self).split(separator: "\n").last
+            .map { try JSONDecoder().decode(StudioEvent.self, from: Data($0.utf8)) })
+        let take = try #require(done.takes?.first)
+        #expect(take.notes == StudioPiece(drawnByTheTool).notes)
+        #expect(take.notes != piece.notes, "the region was drawn again")
+    }
+
     @Test("closing the connection cancels the job: the next one does not wait for it")
     func closedConnectionCancels() async throws {
         let long = #"{"mode":"new","bars":16,"takes":4,"piece":\#(Self.piece)}"#

@@ -59,6 +59,24 @@
       }
     }
 
+    /**
+     * The RMS level (0…1, over every channel and sample) of the decoded render of `piece`, or
+     * null when it has not been rendered yet: the browser test's proof that playback is not
+     * silent (read through window.studio.audioLevel()).
+     */
+    renderLevel(piece) {
+      if (!this.hasRender(piece)) return null;
+      const buffer = this.render.buffer;
+      let sum = 0;
+      let count = 0;
+      for (let channel = 0; channel < buffer.numberOfChannels; channel++) {
+        const samples = buffer.getChannelData(channel);
+        for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+        count += samples.length;
+      }
+      return count > 0 ? Math.sqrt(sum / count) : 0;
+    }
+
     /** Whether `piece`'s render is cached (so playing starts at once). */
     hasRender(piece) {
       return Boolean(this.render && this.render.key === Piece.audioKey(piece));

@@ -213,6 +213,7 @@
       sessionId: () => sessions.id,
       saveState: () => sessions.state,
       playhead: () => studio.playhead,
+      audioLevel: () => studio.player.renderLevel(studio.displayedPiece()),
       clientPointOf: (step, pitch) => studio.roll.clientPointOf(step, pitch),
       pitchName: Roll.pitchName,
     });
