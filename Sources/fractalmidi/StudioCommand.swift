@@ -29,7 +29,7 @@ struct StudioCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The folder sessions are saved in (default: ~/.fractalmidi/sessions).", valueName: "dir"))
     var sessions: String?
 
-    @Option(help: "Compute threads (default: every core).")
+    @Option(help: "Compute threads (default: every core but one, so that the server and the browser keep one).")
     var threads: Int?
 
     func validate() throws {
@@ -44,7 +44,7 @@ struct StudioCommand: ParsableCommand {
     var isLoopback: Bool { ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.") }
 
     func run() throws {
-        Engine.setThreadCount(threads ?? ThreadPool.availableCores)
+        Engine.setThreadCount(threads ?? max(1, ThreadPool.availableCores - 1))
         let trained = try TrainedModel.load(from: model.map { URL(fileURLWithPath: $0) })
         guard let web = StudioServer.defaultWebFolder() else {
             throw InputError("cannot find the studio's page (Sources/Studio/Web or FractalMIDI_Studio.resources beside the executable); run fractalmidi from its build folder")

@@ -89,6 +89,9 @@
         if (!this.id) await this.create(this.title || defaultTitle());
         await Api.saveSession(this.id, this.document());
         this.setState(this.timer ? "pending" : "saved");
+        // A title changed by opening a file: the picker lists the session by its saved title.
+        const listed = this.list.find((s) => s.id === this.id);
+        if (listed && listed.title !== this.title) await this.refreshList();
       } catch (error) {
         this.setState("error");
         this.studio.showError(error);
