@@ -29,7 +29,7 @@ struct BrowserTests {
         return false
     }
 
-    @Test("open, draw, undo, generate, keep a take, regenerate a region, reload, and a bad upload, all through the page",
+    @Test("open a song, regenerate bars 3–4 keeping every cell outside, draw and delete, play, takes, reload, a bad upload: all through the page",
           .enabled(if: shouldRun), .timeLimit(.minutes(5)))
     func page() throws {
         let folder = try TemporaryFolder()
@@ -42,6 +42,11 @@ struct BrowserTests {
         let test = Process()
         test.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         test.arguments = ["python3", Self.script.path, address.absoluteString]
+        // A POP909 song from the shared corpus when it is there; else the script writes its own.
+        var environment = ProcessInfo.processInfo.environment
+        environment["STUDIO_SONG"] = SharedData.url("pop909/002.mid").path
+        environment["STUDIO_SCREENSHOTS"] = folder.url.appendingPathComponent("screenshots").path
+        test.environment = environment
         let output = folder.url.appendingPathComponent("browser.log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)

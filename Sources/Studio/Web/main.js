@@ -47,7 +47,7 @@
     $("session-new").disabled = !editable;
     for (const id of ["gen-new", "gen-continue", "gen-region"]) $(id).disabled = Boolean(studio.job || studio.takes);
     if (!studio.region) $("gen-region").disabled = true;
-    if (document.activeElement !== $("bpm") && !studio.job) $("bpm").value = piece.bpm;
+    if (document.activeElement !== $("bpm") && !studio.job) $("bpm").value = Math.round(piece.bpm * 100) / 100;
     refreshVelocity();
     renderHistory();
     studio.refreshClock();

@@ -229,9 +229,9 @@
     }
   }
 
+  /** A new session's title; the picker adds when it was saved, so the title need not. */
   function defaultTitle() {
-    const now = new Date();
-    return `Session ${now.toLocaleDateString()} ${now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`;
+    return "Untitled";
   }
 
   // ---- opening MIDI files ----------------------------------------------------------------

@@ -20,6 +20,7 @@ Optional environment:
 
 import json
 import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -534,7 +535,7 @@ def song_path():
     """The song to open: $STUDIO_SONG when it names a file, else one written here (and said so)."""
     named = os.environ.get("STUDIO_SONG")
     if named and os.path.isfile(named):
-        return named
+        return os.path.abspath(named)  # the driver wants an absolute path for the file input
     path = os.path.join(tempfile.mkdtemp(prefix="studio-song-"), "test-song.mid")
     write_test_song(path)
     why = f"$STUDIO_SONG {named} is missing" if named else "$STUDIO_SONG is not set"
@@ -552,6 +553,8 @@ def check_song_region(page):
         song_region(page, path)
     finally:
         page.set_viewport(*WINDOW)
+        if os.path.basename(path) == "test-song.mid" and os.path.basename(os.path.dirname(path)).startswith("studio-song-"):
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 def song_region(page, path):
@@ -569,6 +572,7 @@ def song_region(page, path):
     bar = before["beatsPerBar"] * 4
     if before["steps"] < 4 * bar:
         raise Failure(f"{name} is {before['steps']} steps long, shorter than 4 bars")
+    page.wait_saved()  # the session saved (and its picker relabelled) before aiming at cells
     page.screenshot("01-song-open.png")
 
     # Zoom in (the + button) to a readable width, scroll back to the start with the wheel, and
