@@ -147,9 +147,9 @@ public struct StudioServer: Sendable {
                 let job: StudioJob = try await Self.decode(request)
                 // Every rule the job itself can break answers 400 before the stream starts;
                 // what only the model can judge (the style) arrives as an error event.
-                _ = try job.request(defaults: sampling, seed: 0)
+                let generation = try job.request(defaults: sampling, seed: UInt64.random(in: 0...UInt64(UInt32.max)))
                 let cancellation = JobCancellation()
-                let events = queue.events(for: job, cancellation: cancellation)
+                let events = queue.events(for: generation, cancellation: cancellation)
                 return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
                                 body: ResponseBody { writer in
                     defer { cancellation.cancel() }
@@ -167,7 +167,7 @@ public struct StudioServer: Sendable {
             await Self.answer {
                 let body: PieceBody = try await Self.decode(request)
                 let midi = try body.piece.roll().midiFile().encoded()
-                return Self.bytes(try Self.render(midi), type: "audio/wav")
+                return Self.bytes(try await Self.render(midi), type: "audio/wav")
             }
         }
         router.get("/api/samples/:name") { _, context in
@@ -256,15 +256,18 @@ public struct StudioServer: Sendable {
         return StudioPiece(roll)
     }
 
-    /// Renders MIDI bytes to WAV bytes on a thread of its own.
-    static func render(_ midi: Data) throws(StudioError) -> Data {
-        do {
-            return try FluidSynth.render(midi: midi)
-        } catch {
-            switch error {
-            case .synthesizerMissing(let message): throw .unavailable(message)
-            case .failed(let message): throw .storage(message)
+    /// Renders MIDI bytes to WAV bytes with FluidSynth, on a dispatch thread: the render takes
+    /// a second or so and must not hold one of the few threads that serve requests.
+    static func render(_ midi: Data) async throws(StudioError) -> Data {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Data, AudioRenderingError>, Never>) in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Result { () throws(AudioRenderingError) in try FluidSynth.render(midi: midi) })
             }
+        }
+        switch result {
+        case .success(let audio): return audio
+        case .failure(.synthesizerMissing(let message)): throw .unavailable(message)
+        case .failure(.failed(let message)): throw .storage(message)
         }
     }
 
@@ -322,26 +325,32 @@ public struct StudioServer: Sendable {
 }
 
 /// The one-note samples the page pitch-shifts for instant feedback, rendered with
-/// FluidSynth once per pitch and kept.
+/// FluidSynth once per pitch and kept (a render under way is shared by the requests for it).
 actor SampleCache {
-    private var samples: [Int: Data] = [:]
+    private var samples: [Int: Task<Result<Data, StudioError>, Never>] = [:]
 
-    func sample(pitch: Int, velocityBins: Int) throws(StudioError) -> Data {
-        if let sample = samples[pitch] { return sample }
+    func sample(pitch: Int, velocityBins: Int) async throws(StudioError) -> Data {
+        let render = samples[pitch] ?? Task { await Self.render(pitch: pitch, velocityBins: velocityBins) }
+        samples[pitch] = render
+        let result = await render.value
+        if case .failure = result { samples[pitch] = nil }
+        return try result.get()
+    }
+
+    private static func render(pitch: Int, velocityBins: Int) async -> Result<Data, StudioError> {
         let steps = 8  // 1.5 s at 80 BPM: long enough to pitch-shift down and still ring.
         var codes = [UInt8](repeating: PianoRoll.Cell.silentCode, count: PianoRoll.pitchCount * steps)
         let row = pitch * steps
         codes[row] = PianoRoll.Cell.firstOnsetCode + UInt8(velocityBins * 3 / 4)
         for step in 1..<steps { codes[row + step] = PianoRoll.Cell.sustainCode }
-        let roll: PianoRoll
         do {
-            roll = try PianoRoll(steps: steps, velocityBins: velocityBins, codes: codes,
-                                 tempoMap: [PianoRoll.TempoChange(step: 0, beatsPerMinute: 80)])
+            let roll = try PianoRoll(steps: steps, velocityBins: velocityBins, codes: codes,
+                                     tempoMap: [PianoRoll.TempoChange(step: 0, beatsPerMinute: 80)])
+            return .success(try await StudioServer.render(roll.midiFile().encoded()))
+        } catch let error as StudioError {
+            return .failure(error)
         } catch {
-            throw .invalidRequest("cannot make a sample of pitch \(pitch) (\(error))")
+            return .failure(.invalidRequest("cannot make a sample of pitch \(pitch) (\(error))"))
         }
-        let sample = try StudioServer.render(roll.midiFile().encoded())
-        samples[pitch] = sample
-        return sample
     }
 }

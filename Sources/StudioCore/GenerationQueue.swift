@@ -79,16 +79,16 @@ public actor GenerationQueue {
     /// Jobs waiting, and whether one runs: what a new job would wait behind.
     public var length: Int { waiting.count + (running == nil ? 0 : 1) }
 
-    /// The events of `job`, which joins the line now: `queued` twice a second while it waits,
-    /// then `started`, `progress` and `done` or `error`. The stream ends after the last event.
-    /// Cancelling `cancellation` takes the job out of the line or stops it.
-    public nonisolated func events(for job: StudioJob, cancellation: JobCancellation) -> AsyncStream<StudioEvent> {
+    /// The events of `request`, which joins the line now: `queued` twice a second while it
+    /// waits, then `started`, `progress` and `done` or `error`. The stream ends after the last
+    /// event. Cancelling `cancellation` takes the job out of the line or stops it.
+    public nonisolated func events(for request: GenerationRequest, cancellation: JobCancellation) -> AsyncStream<StudioEvent> {
         let (stream, continuation) = AsyncStream<StudioEvent>.makeStream(bufferingPolicy: .bufferingNewest(8))
-        Task { await self.drive(job, cancellation: cancellation, events: continuation) }
+        Task { await self.drive(request, cancellation: cancellation, events: continuation) }
         return stream
     }
 
-    private func drive(_ job: StudioJob, cancellation: JobCancellation, events: AsyncStream<StudioEvent>.Continuation) async {
+    private func drive(_ request: GenerationRequest, cancellation: JobCancellation, events: AsyncStream<StudioEvent>.Continuation) async {
         let id = UUID()
         waiting.append(id)
         while let position = position(of: id) {
@@ -99,15 +99,6 @@ public actor GenerationQueue {
             }
             events.yield(.queued(position))
             try? await Task.sleep(nanoseconds: 500_000_000)
-        }
-        let request: GenerationRequest
-        do {
-            request = try job.request(defaults: box.model.config.sampling, seed: UInt64.random(in: 0...UInt64(UInt32.max)))
-        } catch {
-            running = nil
-            events.yield(.error(error.description))
-            events.finish()
-            return
         }
         let box = box
         // The thread, not the listener, frees the queue: the next job starts only when this

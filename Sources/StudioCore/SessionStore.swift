@@ -103,16 +103,18 @@ public struct SessionStore: Sendable {
         guard history.count <= StudioLimits.maximumHistory else {
             throw .invalidRequest("a history of \(history.count) entries is over the limit of \(StudioLimits.maximumHistory); drop the oldest")
         }
-        for (index, entry) in history.enumerated() {
-            // JSONSerialization traps (rather than throws) on a top-level value that is not an
-            // object or array, so the piece must be an object before it is written back.
-            guard let entry = entry as? [String: Any], let piece = entry["piece"] as? [String: Any],
-                  let pieceData = try? JSONSerialization.data(withJSONObject: piece),
-                  let decoded = try? JSONDecoder().decode(StudioPiece.self, from: pieceData) else {
-                throw .invalidRequest("history entry \(index) has no valid piece; give each entry {label, piece}")
-            }
+        // The pieces are read once more, typed, from the same bytes: the untyped reading keeps
+        // the page's own fields for writing, the typed one checks the pieces.
+        let pieces: [StudioPiece]
+        do {
+            pieces = try JSONDecoder().decode(HistoryPieces.self, from: data).history.map(\.piece)
+        } catch {
+            let index = Self.historyIndex(in: error).map(String.init) ?? "?"
+            throw .invalidRequest("history entry \(index) has no valid piece; give each entry {label, piece}")
+        }
+        for (index, piece) in pieces.enumerated() {
             do {
-                _ = try decoded.roll()
+                _ = try piece.roll()
             } catch {
                 throw .invalidRequest("history entry \(index): \(error)")
             }
@@ -125,6 +127,24 @@ public struct SessionStore: Sendable {
             throw .invalidRequest("the session's title is not text; send a string")
         }
         return document
+    }
+
+    /// The part of a session document the store checks: each history entry's piece.
+    private struct HistoryPieces: Decodable {
+        struct Entry: Decodable { var piece: StudioPiece }
+        var history: [Entry]
+    }
+
+    /// The history entry a decoding error is about.
+    private static func historyIndex(in error: any Error) -> Int? {
+        let path: [any CodingKey]
+        switch error as? DecodingError {
+        case .keyNotFound(_, let context)?, .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?:
+            path = context.codingPath
+        default:
+            return nil
+        }
+        return path.dropFirst().first?.intValue
     }
 
     /// The file of session `id`.

@@ -24,6 +24,12 @@ struct GenerationQueueTests {
         .init(pitch: 60, step: 0, length: 8, velocity: 20), .init(pitch: 64, step: 16, length: 8, velocity: 20),
     ])
 
+    /// `job`'s generation request (its seed, or 0); the jobs here set no sampling control, so
+    /// the model's own options apply.
+    static func request(_ job: StudioJob) throws -> GenerationRequest {
+        try job.request(defaults: SamplingOptions(), seed: 0)
+    }
+
     static func collect(_ events: AsyncStream<StudioEvent>) async -> [StudioEvent] {
         var all: [StudioEvent] = []
         for await event in events { all.append(event) }
@@ -37,7 +43,7 @@ struct GenerationQueueTests {
                             locked: [1], takes: 2, seed: 3)
         let expected = try GenerationPipeline(model: model).run(job.request(defaults: model.config.sampling, seed: 0))
         let queue = GenerationQueue.drawing(with: try Self.fastModel())
-        let events = await Self.collect(queue.events(for: job, cancellation: JobCancellation()))
+        let events = await Self.collect(queue.events(for: try Self.request(job), cancellation: JobCancellation()))
         #expect(events.first?.type == "started")
         let done = try #require(events.last)
         #expect(done.type == "done" && done.seed == 3)
@@ -54,9 +60,9 @@ struct GenerationQueueTests {
     @Test("a second job waits its turn, told its place in line, and then runs")
     func oneAtATime() async throws {
         let queue = GenerationQueue.drawing(with: try Self.fastModel())
-        let first = queue.events(for: StudioJob(mode: .new, piece: Self.piece, bars: 2, seed: 1), cancellation: JobCancellation())
+        let first = queue.events(for: try Self.request(StudioJob(mode: .new, piece: Self.piece, bars: 2, seed: 1)), cancellation: JobCancellation())
         try await Task.sleep(nanoseconds: 100_000_000)
-        let second = queue.events(for: StudioJob(mode: .new, piece: Self.piece, bars: 2, seed: 2), cancellation: JobCancellation())
+        let second = queue.events(for: try Self.request(StudioJob(mode: .new, piece: Self.piece, bars: 2, seed: 2)), cancellation: JobCancellation())
         async let firstEvents = Self.collect(first)
         let secondEvents = await Self.collect(second)
         #expect(secondEvents.first?.type == "queued" && secondEvents.first?.position == 1)
@@ -69,9 +75,9 @@ struct GenerationQueueTests {
     func cancellation() async throws {
         let queue = GenerationQueue.drawing(with: try Self.fastModel())
         let running = JobCancellation(), waiting = JobCancellation()
-        let first = queue.events(for: StudioJob(mode: .new, piece: Self.piece, bars: 8, seed: 1), cancellation: running)
+        let first = queue.events(for: try Self.request(StudioJob(mode: .new, piece: Self.piece, bars: 8, seed: 1)), cancellation: running)
         try await Task.sleep(nanoseconds: 100_000_000)
-        let second = queue.events(for: StudioJob(mode: .new, piece: Self.piece, bars: 8, seed: 2), cancellation: waiting)
+        let second = queue.events(for: try Self.request(StudioJob(mode: .new, piece: Self.piece, bars: 8, seed: 2)), cancellation: waiting)
         waiting.cancel()
         var firstEvents: [StudioEvent] = []
         for await event in first {
@@ -87,7 +93,7 @@ struct GenerationQueueTests {
     @Test("a job the model cannot take ends with one error event")
     func refused() async throws {
         let queue = GenerationQueue.drawing(with: try Self.fastModel())
-        let events = await Self.collect(queue.events(for: StudioJob(mode: .new, piece: Self.piece, bars: 1, style: "jazz"),
+        let events = await Self.collect(queue.events(for: try Self.request(StudioJob(mode: .new, piece: Self.piece, bars: 1, style: "jazz")),
                                                      cancellation: JobCancellation()))
         #expect(events.last?.type == "error" && !events.contains { $0.type == "done" })
         #expect(events.last?.message?.contains("jazz is not a style of this model") == true)

@@ -300,12 +300,18 @@ def check_pencil_undo_redo(page):
         raise Failure(f"redo gave {notes}")
 
 
-def check_generate_new(page):
+def generate_two_takes(page):
+    """Asks for a new 1-bar piece in 2 takes with a random seed; returns the history length
+    before, and what generate_and_wait returns."""
     page.set_input("gen-bars", 1)
     Select(page.element("takes")).select_by_value("2")
     page.set_input("seed", "")
     history_before = page.hook("historyLength()")
-    progress, takes, events = page.generate_and_wait("gen-new")
+    return history_before, page.generate_and_wait("gen-new")
+
+
+def check_generate_new(page):
+    history_before, (progress, takes, events) = generate_two_takes(page)
     if not progress:
         raise Failure("no progress was shown while generating")
     if takes["count"] != 2:
@@ -435,11 +441,7 @@ def check_pencil_delete(page):
 
 def check_switch_takes(page):
     """Takes = 2: key 2 shows take 2 (a different piece, its tab marked), Enter keeps it."""
-    page.set_input("gen-bars", 1)
-    Select(page.element("takes")).select_by_value("2")
-    page.set_input("seed", "")
-    history_before = page.hook("historyLength()")
-    _, takes, _ = page.generate_and_wait("gen-new")
+    history_before, (_, takes, _) = generate_two_takes(page)
     if takes["count"] != 2 or takes["index"] != 0:
         raise Failure(f"asked for 2 takes, the page offers {takes}")
     if page.selected_take_tab() != "Take 1":
