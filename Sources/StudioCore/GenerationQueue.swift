@@ -9,9 +9,8 @@ public struct StudioEvent: Codable, Sendable, Equatable {
     public var type: String
     /// Jobs ahead of this one, and this one (`queued`).
     public var position: Int?
-    /// Top-level model steps done and to do, seconds spent and still expected (`progress`;
-    /// `started` gives `totalSteps`).
-    public var done: Int?, total: Int?, totalSteps: Int?
+    /// Top-level model steps done and in all, seconds spent and still expected (`progress`).
+    public var done: Int?, total: Int?
     public var elapsed: Double?, eta: Double?
     /// The takes as drawn so far (`progress`, at most a few times a second) or when done.
     public var pieces: [StudioPiece]?

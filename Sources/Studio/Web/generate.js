@@ -140,7 +140,7 @@
           this.showProgress(0, 1, `Queued: position ${event.position} (another job is running)`);
           return null;
         case "started":
-          this.showProgress(0, event.totalSteps || 1, `Started: ${event.takes} take${event.takes === 1 ? "" : "s"}`);
+          this.showProgress(0, 1, "Started: the model is drawing");
           return null;
         case "progress": {
           this.progressEvents += 1;
