@@ -73,6 +73,31 @@ public enum EngineBenchmark {
                       flops: 2 * Double(rows * inFeatures * outFeatures))
     }
 
+    /// An inference `linear` forward with bias, `[rows, inFeatures] → [rows, outFeatures]`,
+    /// two ways: through `sgemm` (which packs the weight on every call) and through a
+    /// ``PackedWeight`` packed once beforehand (what inference uses).
+    public static func inferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int,
+                                       repetitions: Int = 20) -> (sgemm: Result, packed: Result) {
+        var generator = Engine.RandomGenerator(seed: 1)
+        let x = Tensor.randomNormal([rows, inFeatures], generator: &generator)
+        let w = Tensor.randomNormal([outFeatures, inFeatures], generator: &generator)
+        let b = Tensor.randomNormal([outFeatures], generator: &generator)
+        let out = Tensor(uninitializedShape: [rows, outFeatures])
+        let flops = 2 * Double(rows * inFeatures * outFeatures)
+        let name = "linear \(rows)×\(inFeatures)→\(outFeatures)"
+        let viaSgemm = fastest(repetitions: repetitions) {
+            for row in 0..<rows { (out.pointer + row * outFeatures).update(from: b.pointer, count: outFeatures) }
+            Engine.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                         a: x.pointer, lda: inFeatures, b: w.pointer, ldb: inFeatures, beta: 1, c: out.pointer, ldc: outFeatures)
+        }
+        let packed = PackedWeight(w)
+        let viaPacked = fastest(repetitions: repetitions) {
+            packed.multiply(x.pointer, rows: rows, bias: b.pointer, into: out.pointer)
+        }
+        return (Result(name: name + " sgemm", seconds: viaSgemm, flops: flops),
+                Result(name: name + " packed", seconds: viaPacked, flops: flops))
+    }
+
     /// A pre-norm transformer block (LayerNorm → multi-head self-attention with biased QKV
     /// and output projections → residual; LayerNorm → MLP ×4 with GELU → residual), forward
     /// and backward to every parameter and the input. FLOPs counted as 3 × the forward's
@@ -111,5 +136,14 @@ public enum EngineBenchmark {
         var spec = timespec()
         clock_gettime(clock, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+}
+
+extension Engine {
+    /// ``EngineBenchmark/inferenceLinear(rows:inFeatures:outFeatures:repetitions:)``, reachable
+    /// from modules whose own `EngineBenchmark` hides this module's.
+    public static func benchmarkInferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int,
+                                                repetitions: Int = 20) -> (sgemm: EngineBenchmark.Result, packed: EngineBenchmark.Result) {
+        EngineBenchmark.inferenceLinear(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, repetitions: repetitions)
     }
 }

@@ -90,6 +90,11 @@ final class Storage: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
     private let capacity: Int
+    /// Counts in-place changes of the contents (``Tensor/withUnsafeMutableBufferPointer(_:)``),
+    /// so that forms derived from them, such as a packed weight, know when they are stale.
+    let contentsVersion = Atomic<Int>(0)
+    /// The packed form of this storage as a weight, when inference asked for one.
+    let packed = Mutex<PackedCache?>(nil)
 
     init(count: Int) {
         self.count = count

@@ -108,6 +108,12 @@ extension Tensor {
         let rows = count / max(inFeatures, 1)
         let out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outFeatures])
         let c = out.pointer
+        if weight.requiresGrad && !Engine.isRecording && rows <= PackedWeight.rowLimit {
+            // Inference: a parameter's weight is packed once and reused by every call.
+            weight.storage.packedWeight(outputFeatures: outFeatures, inputFeatures: inFeatures)
+                .multiply(pointer, rows: rows, bias: bias?.pointer, into: c)
+            return out
+        }
         if let bias {
             let b = bias.pointer
             Engine.parallelChunks(rows, grain: max(1, Engine.elementwiseGrain / max(outFeatures, 1))) { range in

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A contiguous, row-major array of `Float` with a shape, that can take part in automatic
 /// differentiation.
 ///
@@ -119,7 +121,8 @@ public final class Tensor: @unchecked Sendable {
     /// Changes the elements in place (for optimiser steps and loaders). Every tensor that
     /// shares this storage (reshaped views) sees the change.
     public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
+        defer { storage.contentsVersion.add(1, ordering: .releasing) }
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
     }
 
     /// Forgets the accumulated gradient.

@@ -50,22 +50,37 @@ public final class ThreadPool: Sendable {
 }
 
 /// The shared state of a pool's threads.
+///
+/// Handing a job to a sleeping thread costs a futex wake-up and a reschedule, tens of
+/// microseconds on a virtual machine: more than many of a sampler's products take. So the
+/// threads spin for a while (``spinLimit`` checks of an atomic) before they sleep: a worker
+/// waits for the next job, and the caller for its workers to finish. Jobs that come in quick
+/// succession are then handed over in well under a microsecond, and a pool that is idle
+/// still sleeps.
 private final class PoolCore: @unchecked Sendable {
-    // @unchecked Sendable: `job`, `jobCount`, `generation`, `active` and `shuttingDown` are
-    // only touched with `mutex` held; the index counters are atomics. `run` does not return
-    // before every worker that picked up the job has left it (active == 0), so the
-    // non-escaping body is never called after `run` returns.
+    // @unchecked Sendable: `job`, `jobCount`, `generation`, `sleepers`, `callerWaiting` and
+    // `shuttingDown` are only touched with `mutex` held; the counters are atomics. A worker
+    // takes a job (and counts itself `active`) only with `mutex` held, and `run` clears the
+    // job under `mutex` once no index is left and no worker is active, so the non-escaping
+    // body is never called after `run` returns.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
     private let wake: UnsafeMutablePointer<pthread_cond_t> = .allocate(capacity: 1)
     private let done: UnsafeMutablePointer<pthread_cond_t> = .allocate(capacity: 1)
     private let nextIndex = Atomic<Int>(0)
     private let remaining = Atomic<Int>(0)
+    private let active = Atomic<Int>(0)
+    /// `generation`, readable without the mutex by spinning workers.
+    private let published = Atomic<Int>(0)
     private var generation = 0
-    private var active = 0
+    private var sleepers = 0
+    private var callerWaiting = false
     private var shuttingDown = false
     private var jobCount = 0
     private var job: ((Int) -> Void)?
     private var threads: [pthread_t] = []
+
+    /// Checks of an atomic before a thread goes to sleep: some tens of microseconds.
+    static let spinLimit = 50_000
 
     init(workers: Int) {
         pthread_mutex_init(mutex, nil)
@@ -107,13 +122,25 @@ private final class PoolCore: @unchecked Sendable {
         nextIndex.store(0, ordering: .relaxed)
         remaining.store(count, ordering: .relaxed)
         generation &+= 1
-        pthread_cond_broadcast(wake)
+        published.store(generation, ordering: .releasing)
+        if sleepers > 0 { pthread_cond_broadcast(wake) }
         pthread_mutex_unlock(mutex)
         runIndices(body, count: count)
+        var spins = 0
+        while !isFinished && spins < Self.spinLimit { spins += 1 }
         pthread_mutex_lock(mutex)
+        while !isFinished {
+            callerWaiting = true
+            pthread_cond_wait(done, mutex)
+        }
+        callerWaiting = false
         job = nil
-        while remaining.load(ordering: .acquiring) > 0 || active > 0 { pthread_cond_wait(done, mutex) }
         pthread_mutex_unlock(mutex)
+    }
+
+    /// Whether every index has run and no worker is still inside the job.
+    private var isFinished: Bool {
+        remaining.load(ordering: .acquiring) == 0 && active.load(ordering: .acquiring) == 0
     }
 
     private func runIndices(_ body: (Int) -> Void, count: Int) {
@@ -127,23 +154,40 @@ private final class PoolCore: @unchecked Sendable {
 
     private func workerLoop() {
         var seen = 0
-        pthread_mutex_lock(mutex)
         while true {
-            while (generation == seen || job == nil) && !shuttingDown {
-                seen = generation
-                pthread_cond_wait(wake, mutex)
-            }
-            if shuttingDown { break }
-            seen = generation
-            guard let body = job else { continue }
-            let count = jobCount
-            active += 1
-            pthread_mutex_unlock(mutex)
-            runIndices(body, count: count)
+            var spins = 0
+            while published.load(ordering: .acquiring) == seen && spins < Self.spinLimit { spins += 1 }
             pthread_mutex_lock(mutex)
-            active -= 1
-            pthread_cond_signal(done)
+            if shuttingDown { break }
+            if generation == seen {
+                sleepers += 1
+                pthread_cond_wait(wake, mutex)
+                sleepers -= 1
+                pthread_mutex_unlock(mutex)
+                continue
+            }
+            seen = generation
+            guard job != nil else {
+                pthread_mutex_unlock(mutex)
+                continue
+            }
+            active.wrappingAdd(1, ordering: .relaxed)
+            runTakenJob()
+            active.wrappingSubtract(1, ordering: .releasing)
+            pthread_mutex_lock(mutex)
+            if callerWaiting { pthread_cond_signal(done) }
+            pthread_mutex_unlock(mutex)
         }
         pthread_mutex_unlock(mutex)
+    }
+
+    /// Runs indices of the current job, entered with `mutex` held (which it releases). The
+    /// worker's reference to the body ends with this call, before the worker stops counting
+    /// as active: `run` may return (and its body must be unreferenced) once none is active.
+    @inline(never)
+    private func runTakenJob() {
+        let body = job!, count = jobCount
+        pthread_mutex_unlock(mutex)
+        runIndices(body, count: count)
     }
 }

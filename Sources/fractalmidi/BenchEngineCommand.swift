@@ -31,4 +31,5 @@ struct BenchEngineCommand: ParsableCommand {
             print(result.table)
         }
     }
+
 }

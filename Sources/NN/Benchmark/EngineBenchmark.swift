@@ -23,6 +23,9 @@ public struct EngineBenchmark: Sendable {
         public var smallBlockMilliseconds: Double
         /// Its rate.
         public var smallBlockGFLOPS: Double
+        /// Inference `linear` products of the sampler's sizes, through `sgemm` and through a
+        /// weight packed once (what inference uses).
+        public var inferenceProducts: [InferenceProduct] = []
 
         /// A result from measured values.
         public init(threads: Int, sgemmGFLOPS: Double, linearGFLOPS: Double, blockMilliseconds: Double,
@@ -44,8 +47,41 @@ public struct EngineBenchmark: Sendable {
             case blockGFLOPS = "block_gflops"
             case smallBlockMilliseconds = "small_block_ms"
             case smallBlockGFLOPS = "small_block_gflops"
+            case inferenceProducts = "inference_products"
         }
     }
+
+    /// One inference product `[rows, inputs] → [rows, outputs]` measured two ways.
+    public struct InferenceProduct: Sendable, Codable, Equatable {
+        public var rows: Int
+        public var inputs: Int
+        public var outputs: Int
+        /// Through `cblas_sgemm`, which packs the weight on every call.
+        public var sgemmGFLOPS: Double
+        /// Through a ``PackedWeight`` packed once beforehand.
+        public var packedGFLOPS: Double
+
+        /// A measured product.
+        public init(rows: Int, inputs: Int, outputs: Int, sgemmGFLOPS: Double, packedGFLOPS: Double) {
+            self.rows = rows
+            self.inputs = inputs
+            self.outputs = outputs
+            self.sgemmGFLOPS = sgemmGFLOPS
+            self.packedGFLOPS = packedGFLOPS
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case rows, inputs, outputs
+            case sgemmGFLOPS = "sgemm_gflops"
+            case packedGFLOPS = "packed_gflops"
+        }
+    }
+
+    /// The sampler's product sizes (the bundled model's levels 0, 1 and 2 with their condition
+    /// tokens, and one training-sized batch for comparison).
+    public static let inferenceShapes: [(rows: Int, inputs: Int, outputs: Int)] = [
+        (69, 256, 768), (69, 256, 1024), (69, 1024, 256), (552, 256, 1024), (40, 128, 384), (40, 512, 128), (72, 64, 256),
+    ]
 
     /// A block shape: batch × tokens × width with a number of heads.
     public struct BlockShape: Sendable, Equatable {
@@ -104,10 +140,17 @@ public struct EngineBenchmark: Sendable {
         let linear = Self.linearGFLOPS(repetitions: 10)
         let large = Self.blockMilliseconds(Self.largeBlock, repetitions: iterations)
         let small = Self.blockMilliseconds(Self.smallBlock, repetitions: max(2, iterations / 2))
-        return Result(
+        var result = Result(
             threads: threads, sgemmGFLOPS: sgemm, linearGFLOPS: linear,
             blockMilliseconds: large, blockGFLOPS: Self.largeBlock.trainingFLOPs / large / 1e6,
             smallBlockMilliseconds: small, smallBlockGFLOPS: Self.smallBlock.trainingFLOPs / small / 1e6)
+        result.inferenceProducts = Self.inferenceShapes.map { shape in
+            let (viaSgemm, viaPacked) = Engine.benchmarkInferenceLinear(rows: shape.rows, inFeatures: shape.inputs,
+                                                                        outFeatures: shape.outputs)
+            return InferenceProduct(rows: shape.rows, inputs: shape.inputs, outputs: shape.outputs,
+                                    sgemmGFLOPS: viaSgemm.gigaflopsPerSecond, packedGFLOPS: viaPacked.gigaflopsPerSecond)
+        }
+        return result
     }
 
     /// The median of `repetitions` timings of `body` after one untimed warm-up run, in seconds.
@@ -176,7 +219,7 @@ extension EngineBenchmark.Result {
                 + String(format: "%.2f", rate / sgemmGFLOPS).leftPadded(10)
         }
         let large = EngineBenchmark.largeBlock, small = EngineBenchmark.smallBlock
-        return [
+        let rows = [
             "engine benchmark, \(threads) thread\(threads == 1 ? "" : "s")",
             "".padding(toLength: 52, withPad: " ", startingAt: 0) + "ms".leftPadded(10) + "GFLOP/s".leftPadded(10) + "vs sgemm".leftPadded(10),
             row("sgemm 2048×512 · 512×2048", "", sgemmGFLOPS),
@@ -185,7 +228,21 @@ extension EngineBenchmark.Result {
                 String(format: "%.1f", blockMilliseconds), blockGFLOPS),
             row("block fwd+bwd B=8000 L=21 D=128 H=2 (\(String(format: "%.1f", small.trainingFLOPs / 1e9)) GFLOP)",
                 String(format: "%.1f", smallBlockMilliseconds), smallBlockGFLOPS),
-        ].joined(separator: "\n")
+        ]
+        var lines = [String]()
+        if !inferenceProducts.isEmpty {
+            lines.append("inference linear, rows × (in → out)".padding(toLength: 52, withPad: " ", startingAt: 0)
+                         + "sgemm".leftPadded(10) + "packed".leftPadded(10) + "speed-up".leftPadded(10))
+        }
+        for product in inferenceProducts {
+            let name = "\(product.rows) × (\(product.inputs) → \(product.outputs))"
+            let speedUp = product.packedGFLOPS / product.sgemmGFLOPS
+            lines.append(name.padding(toLength: 52, withPad: " ", startingAt: 0)
+                         + String(format: "%.1f", product.sgemmGFLOPS).leftPadded(10)
+                         + String(format: "%.1f", product.packedGFLOPS).leftPadded(10)
+                         + String(format: "%.2f×", speedUp).leftPadded(10))
+        }
+        return (rows + lines).joined(separator: "\n")
     }
 
     /// The numbers as one JSON object (keys `threads`, `sgemm_gflops`, `linear_gflops`,

@@ -1,0 +1,164 @@
+import Synchronization
+
+/// A weight matrix `[out, in]` (PyTorch's layout) rearranged once for the products
+/// `x · weightᵀ + bias` of inference.
+///
+/// `sgemm` rearranges ("packs") its operands into cache-sized panels on every call. When `x`
+/// has few rows — a sampler's short sequences, a few patches at a time — packing the weight
+/// costs as much as the product itself (a fifth of `generate`'s time went to OpenBLAS's
+/// `sgemm_incopy`). A weight that does not change between calls is packed once here, into
+/// panels of ``panelWidth`` output features laid out `[in][panelWidth]`, so that the kernel
+/// reads each panel front to back and builds a tile of outputs from broadcast-times-vector
+/// fused multiply-adds. The last panel is padded with zeros.
+public final class PackedWeight: @unchecked Sendable {
+    // @unchecked Sendable: the panels are written once in `init` and only read afterwards.
+
+    /// Output features per panel: two 8-lane vectors.
+    static let panelWidth = 16
+    /// Rows of `x` per tile: 6 rows × 2 vectors = 12 accumulators, which with the two panel
+    /// vectors and one broadcast fit AVX2's 16 vector registers.
+    static let tileRows = 6
+
+    /// Products with more rows than this go to `sgemm`, whose packing is then paid back.
+    static let rowLimit = 1 << 30
+
+    /// The number of input features (the weight's columns).
+    public let inputFeatures: Int
+    /// The number of output features (the weight's rows).
+    public let outputFeatures: Int
+    let panelCount: Int
+    let panels: UnsafeMutablePointer<Float>
+
+    /// Packs `weight` (`[outputFeatures, inputFeatures]`, row-major).
+    init(weight: UnsafePointer<Float>, outputFeatures: Int, inputFeatures: Int) {
+        self.inputFeatures = inputFeatures
+        self.outputFeatures = outputFeatures
+        let width = Self.panelWidth
+        panelCount = (outputFeatures + width - 1) / width
+        let count = max(1, panelCount * inputFeatures * width)
+        panels = .allocate(capacity: count)
+        panels.initialize(repeating: 0, count: count)
+        for panel in 0..<panelCount {
+            let base = panels + panel * inputFeatures * width
+            for column in 0..<min(width, outputFeatures - panel * width) {
+                let row = weight + (panel * width + column) * inputFeatures
+                for k in 0..<inputFeatures { base[k * width + column] = row[k] }
+            }
+        }
+    }
+
+    /// Packs a weight tensor of rank 2.
+    public convenience init(_ weight: Tensor) {
+        require(weight.rank == 2, "PackedWeight needs a matrix, not shape \(weight.shape)")
+        self.init(weight: weight.pointer, outputFeatures: weight.shape[0], inputFeatures: weight.shape[1])
+    }
+
+    deinit { panels.deallocate() }
+
+    /// `out[r] = x[r] · weightᵀ + bias` for `rows` rows of `x` (stride `inputFeatures`),
+    /// written to `out` (stride `outputFeatures`). Panels are shared out over the engine's
+    /// threads when there is enough work; every output element is summed by one thread in
+    /// the order k = 0, 1, …, so the result does not depend on the thread count.
+    func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+        if rows == 0 || outputFeatures == 0 { return }
+        let work = rows * inputFeatures * Self.panelWidth
+        // At least 256 K multiply-adds (a few microseconds) per chunk, to pay for the hand-off.
+        Engine.parallelChunks(panelCount, grain: max(1, (1 << 18) / max(work, 1))) { range in
+            for panel in range { multiplyPanel(panel, x, rows: rows, bias: bias, into: out) }
+        }
+    }
+
+    private func multiplyPanel(_ panel: Int, _ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?,
+                               into out: UnsafeMutablePointer<Float>) {
+        let width = Self.panelWidth
+        let first = panel * width
+        let columns = min(width, outputFeatures - first)
+        var bias0 = Vec(), bias1 = Vec()
+        if let bias {
+            for j in 0..<columns {
+                if j < 8 { bias0[j] = bias[first + j] } else { bias1[j - 8] = bias[first + j] }
+            }
+        }
+        let weights = UnsafePointer(panels + panel * inputFeatures * width)
+        var row = 0
+        while row < rows {
+            let count = min(Self.tileRows, rows - row)
+            productTile(x + row * inputFeatures, rows: count, weights, bias0, bias1,
+                        out + row * outputFeatures + first, columns: columns)
+            row += count
+        }
+    }
+
+    /// One tile of up to six rows × sixteen columns. Rows past `rows` repeat the first row
+    /// (their sums are computed and dropped), so that one unrolled kernel serves every tile.
+    @inline(__always)
+    private func productTile(_ a: UnsafePointer<Float>, rows: Int, _ b: UnsafePointer<Float>, _ bias0: Vec, _ bias1: Vec,
+                             _ c: UnsafeMutablePointer<Float>, columns: Int) {
+        let k = inputFeatures
+        let a0 = a
+        let a1 = rows > 1 ? a + k : a
+        let a2 = rows > 2 ? a + 2 * k : a
+        let a3 = rows > 3 ? a + 3 * k : a
+        let a4 = rows > 4 ? a + 4 * k : a
+        let a5 = rows > 5 ? a + 5 * k : a
+        var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
+        var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        var p = b
+        for i in 0..<k {
+            let b0 = load(p), b1 = load(p + 8)
+            var s = Vec(repeating: a0[i])
+            c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = Vec(repeating: a1[i])
+            c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = Vec(repeating: a2[i])
+            c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = Vec(repeating: a3[i])
+            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = Vec(repeating: a4[i])
+            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = Vec(repeating: a5[i])
+            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            p += 16
+        }
+        let ldc = outputFeatures
+        storeRow(c00, c01, c, columns: columns)
+        if rows > 1 { storeRow(c10, c11, c + ldc, columns: columns) }
+        if rows > 2 { storeRow(c20, c21, c + 2 * ldc, columns: columns) }
+        if rows > 3 { storeRow(c30, c31, c + 3 * ldc, columns: columns) }
+        if rows > 4 { storeRow(c40, c41, c + 4 * ldc, columns: columns) }
+        if rows > 5 { storeRow(c50, c51, c + 5 * ldc, columns: columns) }
+    }
+
+    @inline(__always)
+    private func storeRow(_ low: Vec, _ high: Vec, _ c: UnsafeMutablePointer<Float>, columns: Int) {
+        if columns == 16 {
+            store(low, c)
+            store(high, c + 8)
+        } else {
+            for j in 0..<columns { c[j] = j < 8 ? low[j] : high[j - 8] }
+        }
+    }
+}
+
+extension Storage {
+    /// The packed form of this storage read as a `[outputFeatures, inputFeatures]` weight,
+    /// made on first use and kept until the storage's contents change.
+    func packedWeight(outputFeatures: Int, inputFeatures: Int) -> PackedWeight {
+        let version = contentsVersion.load(ordering: .acquiring)
+        return packed.withLock { cache in
+            if let cache, cache.version == version, cache.weight.outputFeatures == outputFeatures,
+               cache.weight.inputFeatures == inputFeatures {
+                return cache.weight
+            }
+            let weight = PackedWeight(weight: pointer, outputFeatures: outputFeatures, inputFeatures: inputFeatures)
+            cache = PackedCache(version: version, weight: weight)
+            return weight
+        }
+    }
+}
+
+/// A storage's packed weight and the contents version it was packed from.
+struct PackedCache {
+    let version: Int
+    let weight: PackedWeight
+}
