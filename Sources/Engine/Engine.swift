@@ -35,7 +35,9 @@ import Synchronization
 /// - Products: ``Tensor/matmul(_:transposeSelf:transposeOther:)`` (2-D, batched, or a batch
 ///   of rows times one matrix as a single GEMM; transposes are `sgemm` flags),
 ///   ``Tensor/linear(weight:bias:)`` (PyTorch's `[out, in]` weight, bias written before the
-///   GEMM accumulates onto it).
+///   GEMM accumulates onto it). Outside a gradient scope, a parameter's weight (a tensor made
+///   with `requiresGrad: true`) is packed once into a ``PackedWeight`` and reused by every
+///   later call until its contents change; inference then pays no per-call packing.
 /// - Arithmetic with NumPy broadcasting: `+ - * /` between tensors and with scalars,
 ///   `scaled(by:)`, `squared()`, `exp()`, `log()`, `relu()`, `sigmoid()`, `gelu()` (exact erf form).
 /// - Reductions: `sum`/`mean` over axes or all elements.
@@ -55,7 +57,8 @@ import Synchronization
 /// calling thread, and kernels that call `sgemm` from inside the pool (attention over
 /// longer sequences, batched small products) switch OpenBLAS to one thread meanwhile.
 /// Attention over short sequences never calls `sgemm`: a register-blocked SIMD kernel
-/// handles each (sequence, head) in L1, in parallel over the batch.
+/// handles each (sequence, head) in L1, in parallel over the batch. Packed-weight products
+/// share their panels out over the pool, whose threads spin briefly between jobs.
 ///
 /// Results are deterministic: every kernel partitions its work so that each output element
 /// is computed by one thread in a fixed order, and reductions across rows use fixed-size

@@ -108,7 +108,7 @@ extension Tensor {
         let rows = count / max(inFeatures, 1)
         let out = Tensor(uninitializedShape: Array(shape.dropLast()) + [outFeatures])
         let c = out.pointer
-        if weight.requiresGrad && !Engine.isRecording && rows <= PackedWeight.rowLimit {
+        if weight.requiresGrad && !Engine.isRecording {
             // Inference: a parameter's weight is packed once and reused by every call.
             weight.storage.packedWeight(outputFeatures: outFeatures, inputFeatures: inFeatures)
                 .multiply(pointer, rows: rows, bias: bias?.pointer, into: c)

@@ -19,9 +19,6 @@ public final class PackedWeight: @unchecked Sendable {
     /// vectors and one broadcast fit AVX2's 16 vector registers.
     static let tileRows = 6
 
-    /// Products with more rows than this go to `sgemm`, whose packing is then paid back.
-    static let rowLimit = 1 << 30
-
     /// The number of input features (the weight's columns).
     public let inputFeatures: Int
     /// The number of output features (the weight's rows).
