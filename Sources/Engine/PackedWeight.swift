@@ -5,12 +5,11 @@ import Synchronization
 ///
 /// `sgemm` rearranges ("packs") its operands into cache-sized panels on every call. When `x`
 /// has few rows — a sampler's short sequences, a few patches at a time — packing the weight
-/// costs as much as the product itself (a fifth of `generate`'s time went to OpenBLAS's
-/// `sgemm_incopy`). A weight that does not change between calls is packed once here, into
+/// costs about as much as the product itself. A weight that does not change between calls is packed once here, into
 /// panels of ``panelWidth`` output features laid out `[in][panelWidth]`, so that the kernel
 /// reads each panel front to back and builds a tile of outputs from broadcast-times-vector
 /// fused multiply-adds. The last panel is padded with zeros.
-public final class PackedWeight: @unchecked Sendable {
+final class PackedWeight: @unchecked Sendable {
     // @unchecked Sendable: the panels are written once in `init` and only read afterwards.
 
     /// Output features per panel: two 8-lane vectors.
@@ -20,9 +19,9 @@ public final class PackedWeight: @unchecked Sendable {
     static let tileRows = 6
 
     /// The number of input features (the weight's columns).
-    public let inputFeatures: Int
+    let inputFeatures: Int
     /// The number of output features (the weight's rows).
-    public let outputFeatures: Int
+    let outputFeatures: Int
     let panelCount: Int
     let panels: UnsafeMutablePointer<Float>
 
@@ -45,7 +44,7 @@ public final class PackedWeight: @unchecked Sendable {
     }
 
     /// Packs a weight tensor of rank 2.
-    public convenience init(_ weight: Tensor) {
+    convenience init(_ weight: Tensor) {
         require(weight.rank == 2, "PackedWeight needs a matrix, not shape \(weight.shape)")
         self.init(weight: weight.pointer, outputFeatures: weight.shape[0], inputFeatures: weight.shape[1])
     }
