@@ -79,8 +79,16 @@ final class PackedWeight: @unchecked Sendable {
         var row = 0
         while row < rows {
             let count = min(Self.tileRows, rows - row)
-            productTile(x + row * inputFeatures, rows: count, weights, bias0, bias1,
-                        out + row * outputFeatures + first, columns: columns)
+            if count <= 2 {
+                // One or two rows (a condition token, the head's two): a tile of six would
+                // triple the work or more.
+                for r in row..<(row + count) {
+                    productRow(x + r * inputFeatures, weights, bias0, bias1, out + r * outputFeatures + first, columns: columns)
+                }
+            } else {
+                productTile(x + row * inputFeatures, rows: count, weights, bias0, bias1,
+                            out + row * outputFeatures + first, columns: columns)
+            }
             row += count
         }
     }
@@ -123,6 +131,20 @@ final class PackedWeight: @unchecked Sendable {
         if rows > 3 { storeRow(c30, c31, c + 3 * ldc, columns: columns) }
         if rows > 4 { storeRow(c40, c41, c + 4 * ldc, columns: columns) }
         if rows > 5 { storeRow(c50, c51, c + 5 * ldc, columns: columns) }
+    }
+
+    /// One row × sixteen columns, summed in the same order as a tile's rows.
+    @inline(__always)
+    private func productRow(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ bias0: Vec, _ bias1: Vec,
+                            _ c: UnsafeMutablePointer<Float>, columns: Int) {
+        var c0 = bias0, c1 = bias1
+        var p = b
+        for i in 0..<inputFeatures {
+            let s = Vec(repeating: a[i])
+            c0 = c0.addingProduct(s, load(p)); c1 = c1.addingProduct(s, load(p + 8))
+            p += 16
+        }
+        storeRow(c0, c1, c, columns: columns)
     }
 
     @inline(__always)

@@ -81,6 +81,7 @@ public struct EngineBenchmark: Sendable {
     /// tokens, and one training-sized batch for comparison).
     public static let inferenceShapes: [(rows: Int, inputs: Int, outputs: Int)] = [
         (69, 256, 768), (69, 256, 1024), (69, 1024, 256), (552, 256, 1024), (40, 128, 384), (40, 512, 128), (72, 64, 256),
+        (1, 256, 128), (2, 32, 96),
     ]
 
     /// A block shape: batch × tokens × width with a number of heads.
