@@ -31,5 +31,4 @@ struct BenchEngineCommand: ParsableCommand {
             print(result.table)
         }
     }
-
 }

@@ -58,7 +58,7 @@ public struct EngineBenchmark: Sendable {
         public var outputs: Int
         /// Through `cblas_sgemm`, which packs the weight on every call.
         public var sgemmGFLOPS: Double
-        /// Through a ``PackedWeight`` packed once beforehand.
+        /// Through the engine's `PackedWeight`, packed once beforehand.
         public var packedGFLOPS: Double
 
         /// A measured product.
@@ -247,7 +247,9 @@ extension EngineBenchmark.Result {
     }
 
     /// The numbers as one JSON object (keys `threads`, `sgemm_gflops`, `linear_gflops`,
-    /// `block_ms`, `block_gflops`, `small_block_ms`, `small_block_gflops`).
+    /// `block_ms`, `block_gflops`, `small_block_ms`, `small_block_gflops`, and
+    /// `inference_products`: objects with `rows`, `inputs`, `outputs`, `sgemm_gflops`,
+    /// `packed_gflops`).
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
