@@ -73,10 +73,11 @@ public enum EngineBenchmark {
                       flops: 2 * Double(rows * inFeatures * outFeatures))
     }
 
-    /// An inference `linear` forward with bias, `[rows, inFeatures] → [rows, outFeatures]`,
-    /// two ways: through `sgemm` (which packs the weight on every call) and through a
-    /// ``PackedWeight`` packed once beforehand (what inference uses).
-    public static func inferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int,
+    /// A `linear` forward with bias, `[rows, inFeatures] → [rows, outFeatures]`, two ways:
+    /// through `sgemm` (which packs the weight on every call) and through a ``PackedWeight``,
+    /// packed once beforehand (what inference does) or, with `packingEachCall`, inside every
+    /// timed call (what a training step does with a narrow layer).
+    public static func inferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int, packingEachCall: Bool = false,
                                        repetitions: Int = 20) -> (sgemm: Result, packed: Result) {
         var generator = Engine.RandomGenerator(seed: 1)
         let x = Tensor.randomNormal([rows, inFeatures], generator: &generator)
@@ -90,8 +91,9 @@ public enum EngineBenchmark {
             Engine.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                          a: x.pointer, lda: inFeatures, b: w.pointer, ldb: inFeatures, beta: 1, c: out.pointer, ldc: outFeatures)
         }
-        let packed = PackedWeight(w)
+        let packedOnce = PackedWeight(w)
         let viaPacked = fastest(repetitions: repetitions) {
+            let packed = packingEachCall ? PackedWeight(w) : packedOnce
             packed.multiply(x.pointer, rows: rows, bias: b.pointer, into: out.pointer)
         }
         return (Result(name: name + " sgemm", seconds: viaSgemm, flops: flops),
@@ -140,10 +142,11 @@ public enum EngineBenchmark {
 }
 
 extension Engine {
-    /// ``EngineBenchmark/inferenceLinear(rows:inFeatures:outFeatures:repetitions:)``, reachable
+    /// ``EngineBenchmark/inferenceLinear(rows:inFeatures:outFeatures:packingEachCall:repetitions:)``, reachable
     /// from modules whose own `EngineBenchmark` hides this module's.
-    public static func benchmarkInferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int,
+    public static func benchmarkInferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int, packingEachCall: Bool = false,
                                                 repetitions: Int = 20) -> (sgemm: EngineBenchmark.Result, packed: EngineBenchmark.Result) {
-        EngineBenchmark.inferenceLinear(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, repetitions: repetitions)
+        EngineBenchmark.inferenceLinear(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                                        packingEachCall: packingEachCall, repetitions: repetitions)
     }
 }

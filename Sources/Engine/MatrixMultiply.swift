@@ -114,15 +114,23 @@ extension Tensor {
                 .multiply(pointer, rows: rows, bias: bias?.pointer, into: c)
             return out
         }
-        if let bias {
-            let b = bias.pointer
-            Engine.parallelChunks(rows, grain: max(1, Engine.elementwiseGrain / max(outFeatures, 1))) { range in
-                for row in range { (c + row * outFeatures).update(from: b, count: outFeatures) }
+        // A narrow layer over many rows (the lower levels' training batches): the weight is
+        // packed for this call, which costs one read of it, and the register-tile kernel
+        // beats `sgemm` there (see `PackedWeight.suitsProduct`).
+        let packs = PackedWeight.suitsProduct(rows: rows, inputFeatures: inFeatures, outputFeatures: outFeatures)
+        if packs {
+            PackedWeight(weight).multiply(pointer, rows: rows, bias: bias?.pointer, into: c)
+        } else {
+            if let bias {
+                let b = bias.pointer
+                Engine.parallelChunks(rows, grain: max(1, Engine.elementwiseGrain / max(outFeatures, 1))) { range in
+                    for row in range { (c + row * outFeatures).update(from: b, count: outFeatures) }
+                }
             }
+            sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                  a: pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
+                  beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
         }
-        sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-              a: pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
-              beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
         let x = detached(), w = weight.detached()
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         let xNeeds = needsGradient, wNeeds = weight.needsGradient, bNeeds = bias?.needsGradient ?? false
@@ -131,8 +139,14 @@ extension Tensor {
             var grads: [Tensor?] = []
             if xNeeds {
                 let dx = Tensor(uninitializedShape: x.shape)
-                sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
-                      a: g2.pointer, lda: outFeatures, b: w.pointer, ldb: inFeatures, c: dx.pointer, ldc: inFeatures)
+                if packs {
+                    // dx = g · weight: the same kernel with the weight's transpose packed.
+                    PackedWeight(transposing: w.pointer, rows: outFeatures, columns: inFeatures)
+                        .multiply(g2.pointer, rows: rows, bias: nil, into: dx.pointer)
+                } else {
+                    sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                          a: g2.pointer, lda: outFeatures, b: w.pointer, ldb: inFeatures, c: dx.pointer, ldc: inFeatures)
+                }
                 grads.append(dx)
             } else {
                 grads.append(nil)

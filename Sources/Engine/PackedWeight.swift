@@ -17,6 +17,9 @@ final class PackedWeight: @unchecked Sendable {
     /// Rows of `x` per tile: 6 rows × 2 vectors = 12 accumulators, which with the two panel
     /// vectors and one broadcast fit AVX2's 16 vector registers.
     static let tileRows = 6
+    /// Rows of `x` per block when there are many: 48 rows of up to 512 floats (96 KB) stay in
+    /// L2 while every panel passes over them.
+    static let rowBlock = 48
 
     /// The number of input features (the weight's columns).
     let inputFeatures: Int
@@ -43,6 +46,32 @@ final class PackedWeight: @unchecked Sendable {
         }
     }
 
+    /// Packs the transpose of `matrix` (`[rows, columns]`, row-major): the weight of the
+    /// products `g · matrix`, which a linear layer's input gradient is (`[out, in]` read as
+    /// `[in, out]`). Each panel gathers 16 contiguous floats of every row.
+    init(transposing matrix: UnsafePointer<Float>, rows: Int, columns: Int) {
+        inputFeatures = rows
+        outputFeatures = columns
+        let width = Self.panelWidth
+        panelCount = (columns + width - 1) / width
+        let count = max(1, panelCount * rows * width)
+        panels = .allocate(capacity: count)
+        panels.initialize(repeating: 0, count: count)
+        for panel in 0..<panelCount {
+            let base = panels + panel * rows * width
+            let first = panel * width, used = min(width, columns - first)
+            for k in 0..<rows { (base + k * width).update(from: matrix + k * columns + first, count: used) }
+        }
+    }
+
+    /// Whether a product of `rows` rows through a weight packed for just that call is faster
+    /// than `sgemm`: many rows (packing costs one read of the weight) and a narrow side.
+    /// Measured on AVX2 (BENCHMARKS.md): a narrow side of 32–128 features is 1.1–1.9× `sgemm`
+    /// over 8 K–110 K rows; with both sides 256 or more the two are equal or `sgemm` wins.
+    static func suitsProduct(rows: Int, inputFeatures: Int, outputFeatures: Int) -> Bool {
+        rows >= 4 * rowBlock && min(inputFeatures, outputFeatures) <= 128
+    }
+
     /// Packs a weight tensor of rank 2.
     convenience init(_ weight: Tensor) {
         require(weight.rank == 2, "PackedWeight needs a matrix, not shape \(weight.shape)")
@@ -55,12 +84,32 @@ final class PackedWeight: @unchecked Sendable {
     /// written to `out` (stride `outputFeatures`). Panels are shared out over the engine's
     /// threads when there is enough work; every output element is summed by one thread in
     /// the order k = 0, 1, …, so the result does not depend on the thread count.
+    ///
+    /// A few rows (a sampler's sequences) are read panel by panel, all of them at once, and
+    /// the panels shared out. Many rows (a training batch) are taken in blocks of
+    /// ``rowBlock``, each passed over by every panel while it sits in cache, and the blocks
+    /// shared out; reading all of `x` once per panel would make the product wait on memory.
     func multiply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
         if rows == 0 || outputFeatures == 0 { return }
-        let work = rows * inputFeatures * Self.panelWidth
         // At least 256 K multiply-adds (a few microseconds) per chunk, to pay for the hand-off.
-        Engine.parallelChunks(panelCount, grain: max(1, (1 << 18) / max(work, 1))) { range in
-            for panel in range { multiplyPanel(panel, x, rows: rows, bias: bias, into: out) }
+        let chunkWork = 1 << 18
+        if rows <= 2 * Self.rowBlock {
+            let work = rows * inputFeatures * Self.panelWidth
+            Engine.parallelChunks(panelCount, grain: max(1, chunkWork / max(work, 1))) { range in
+                for panel in range { multiplyPanel(panel, x, rows: rows, bias: bias, into: out) }
+            }
+            return
+        }
+        let blocks = (rows + Self.rowBlock - 1) / Self.rowBlock
+        let work = Self.rowBlock * inputFeatures * panelCount * Self.panelWidth
+        Engine.parallelChunks(blocks, grain: max(1, chunkWork / max(work, 1))) { range in
+            for block in range {
+                let first = block * Self.rowBlock, count = min(Self.rowBlock, rows - first)
+                for panel in 0..<panelCount {
+                    multiplyPanel(panel, x + first * inputFeatures, rows: count, bias: bias,
+                                  into: out + first * outputFeatures)
+                }
+            }
         }
     }
 

@@ -1,8 +1,9 @@
 import Engine
 import Testing
 
-/// Inference products through a weight packed once (``PackedWeight``): the same numbers as
-/// `sgemm`, the same bits at every thread count, and never a stale packing.
+/// Products through packed weights (``PackedWeight``): inference's, packed once, and a
+/// narrow layer's over a training batch, packed per call. The same numbers as `sgemm`, the
+/// same bits at every thread count, and never a stale packing.
 @Suite("Packed weights", .serialized)
 struct PackedWeightTests {
     /// `x · wᵀ + b` summed in Double, the yardstick.
@@ -109,6 +110,81 @@ struct PackedWeightTests {
         for result in results {
             #expect(zip(result, expected).allSatisfy { abs($0 - $1) <= 1e-4 })
         }
+    }
+
+    @Test("many rows (blocks of rows instead of panels) give the bits of the same rows taken a few at a time")
+    func rowBlocksGiveTheBitsOfShortProducts() {
+        var generator = Engine.RandomGenerator(seed: 14)
+        let x = Tensor.randomNormal([1_003, 72], generator: &generator)
+        let w = Tensor.randomNormal([50, 72], generator: &generator, requiresGrad: true)
+        let b = Tensor.randomNormal([50], generator: &generator, requiresGrad: true)
+        let whole = Engine.withoutGradients { x.linear(weight: w, bias: b) }.scalars
+        var pieces: [Float] = []
+        for first in stride(from: 0, to: 1_003, by: 59) {
+            let rows = x.sliced(alongAxis: 0, first..<min(first + 59, 1_003))
+            pieces += Engine.withoutGradients { rows.linear(weight: w, bias: b) }.scalars
+        }
+        #expect(whole == pieces)
+        let expected = reference(x, w, b)
+        #expect(expected.indices.allSatisfy { abs(Double(whole[$0]) - expected[$0]) <= 1e-4 })
+    }
+
+    @Test("a narrow layer over many rows while training (weight packed per call): exact values and gradients",
+          arguments: [(200, 64, 96), (385, 130, 40), (512, 32, 128)])
+    func trainingProductsOfNarrowLayers(rows: Int, inputs: Int, outputs: Int) {
+        var generator = Engine.RandomGenerator(seed: UInt64(rows + inputs))
+        let x = Tensor.randomNormal([rows, inputs], generator: &generator, requiresGrad: true)
+        let w = Tensor.randomNormal([outputs, inputs], generator: &generator, requiresGrad: true)
+        let b = Tensor.randomNormal([outputs], generator: &generator, requiresGrad: true)
+        let seed = Tensor.randomNormal([rows, outputs], generator: &generator)
+        let out = Engine.withGradients { x.linear(weight: w, bias: b) }
+        let expected = reference(x, w, b)
+        let tolerance = 1e-5 * Double(inputs).squareRoot() * 4
+        #expect(expected.indices.allSatisfy { abs(Double(out.scalars[$0]) - expected[$0]) <= tolerance })
+        out.backward(gradient: seed)
+        // dx = seed · w, dw = seedᵀ · x, db = Σ rows of seed, summed in Double.
+        let g = seed.scalars, xs = x.scalars, ws = w.scalars
+        let dx = x.grad!.scalars, dw = w.grad!.scalars, db = b.grad!.scalars
+        var worst = 0.0
+        for r in 0..<rows {
+            for k in 0..<inputs {
+                var sum = 0.0
+                for o in 0..<outputs { sum += Double(g[r * outputs + o]) * Double(ws[o * inputs + k]) }
+                worst = max(worst, abs(sum - Double(dx[r * inputs + k])))
+            }
+        }
+        for o in 0..<outputs {
+            for k in 0..<inputs {
+                var sum = 0.0
+                for r in 0..<rows { sum += Double(g[r * outputs + o]) * Double(xs[r * inputs + k]) }
+                worst = max(worst, abs(sum - Double(dw[o * inputs + k])) / Double(rows).squareRoot())
+            }
+            var sum = 0.0
+            for r in 0..<rows { sum += Double(g[r * outputs + o]) }
+            worst = max(worst, abs(sum - Double(db[o])) / Double(rows).squareRoot())
+        }
+        #expect(worst <= 1e-4 * Double(max(inputs, outputs)).squareRoot())
+    }
+
+    @Test("a narrow layer over many rows while training gives the same bits at one, two and three threads")
+    func trainingProductsDoNotDependOnThreads() {
+        let original = Engine.threadCount
+        defer { Engine.setThreadCount(original) }
+        var generator = Engine.RandomGenerator(seed: 15)
+        let x = Tensor.randomNormal([700, 64], generator: &generator, requiresGrad: true)
+        let w = Tensor.randomNormal([256, 64], generator: &generator, requiresGrad: true)
+        let seed = Tensor.randomNormal([700, 256], generator: &generator)
+        var outputs: [[Float]] = [], inputGradients: [[Float]] = []
+        for threads in [1, 2, 3] {
+            Engine.setThreadCount(threads)
+            x.zeroGradient()
+            let out = Engine.withGradients { x.linear(weight: w) }
+            out.backward(gradient: seed)
+            outputs.append(out.scalars)
+            inputGradients.append(x.grad!.scalars)
+        }
+        #expect(outputs[0] == outputs[1] && outputs[0] == outputs[2])
+        #expect(inputGradients[0] == inputGradients[1] && inputGradients[0] == inputGradients[2])
     }
 }
 

@@ -25,7 +25,10 @@ public struct EngineBenchmark: Sendable {
         public var smallBlockGFLOPS: Double
         /// Inference `linear` products of the sampler's sizes, through `sgemm` and through a
         /// weight packed once (what inference uses).
-        public var inferenceProducts: [InferenceProduct] = []
+        public var inferenceProducts: [LinearProduct] = []
+        /// Training-batch `linear` products of narrow layers, through `sgemm` and through a
+        /// weight packed for each call (what a training step uses for them).
+        public var trainingProducts: [LinearProduct] = []
 
         /// A result from measured values.
         public init(threads: Int, sgemmGFLOPS: Double, linearGFLOPS: Double, blockMilliseconds: Double,
@@ -48,17 +51,19 @@ public struct EngineBenchmark: Sendable {
             case smallBlockMilliseconds = "small_block_ms"
             case smallBlockGFLOPS = "small_block_gflops"
             case inferenceProducts = "inference_products"
+            case trainingProducts = "training_products"
         }
     }
 
-    /// One inference product `[rows, inputs] → [rows, outputs]` measured two ways.
-    public struct InferenceProduct: Sendable, Codable, Equatable {
+    /// One `linear` product `[rows, inputs] → [rows, outputs]` measured two ways.
+    public struct LinearProduct: Sendable, Codable, Equatable {
         public var rows: Int
         public var inputs: Int
         public var outputs: Int
         /// Through `cblas_sgemm`, which packs the weight on every call.
         public var sgemmGFLOPS: Double
-        /// Through the engine's `PackedWeight`, packed once beforehand.
+        /// Through the engine's `PackedWeight` (packed once beforehand for inference, inside
+        /// every call for training).
         public var packedGFLOPS: Double
 
         /// A measured product.
@@ -82,6 +87,13 @@ public struct EngineBenchmark: Sendable {
     public static let inferenceShapes: [(rows: Int, inputs: Int, outputs: Int)] = [
         (69, 256, 768), (69, 256, 1024), (69, 1024, 256), (552, 256, 1024), (40, 128, 384), (40, 512, 128), (72, 64, 256),
         (1, 256, 128), (2, 32, 96),
+    ]
+
+    /// The narrow layers of `config/train_cpu.yaml`'s lower levels over one training step's
+    /// rows (8 rolls: level 2 about 110 K rows of width 64, level 1 about 8.6 K of width 128),
+    /// forward and input-gradient shapes.
+    public static let trainingShapes: [(rows: Int, inputs: Int, outputs: Int)] = [
+        (110_250, 64, 192), (110_250, 64, 256), (110_250, 256, 64), (8_600, 128, 512), (8_600, 512, 128),
     ]
 
     /// A block shape: batch × tokens × width with a number of heads.
@@ -145,13 +157,21 @@ public struct EngineBenchmark: Sendable {
             threads: threads, sgemmGFLOPS: sgemm, linearGFLOPS: linear,
             blockMilliseconds: large, blockGFLOPS: Self.largeBlock.trainingFLOPs / large / 1e6,
             smallBlockMilliseconds: small, smallBlockGFLOPS: Self.smallBlock.trainingFLOPs / small / 1e6)
-        result.inferenceProducts = Self.inferenceShapes.map { shape in
-            let (viaSgemm, viaPacked) = Engine.benchmarkInferenceLinear(rows: shape.rows, inFeatures: shape.inputs,
-                                                                        outFeatures: shape.outputs)
-            return InferenceProduct(rows: shape.rows, inputs: shape.inputs, outputs: shape.outputs,
-                                    sgemmGFLOPS: viaSgemm.gigaflopsPerSecond, packedGFLOPS: viaPacked.gigaflopsPerSecond)
-        }
+        result.inferenceProducts = Self.products(Self.inferenceShapes, packingEachCall: false, repetitions: 20)
+        result.trainingProducts = Self.products(Self.trainingShapes, packingEachCall: true, repetitions: 5)
         return result
+    }
+
+    /// Each shape's `linear` product through `sgemm` and through a packed weight.
+    static func products(_ shapes: [(rows: Int, inputs: Int, outputs: Int)], packingEachCall: Bool,
+                         repetitions: Int) -> [LinearProduct] {
+        shapes.map { shape in
+            let (viaSgemm, viaPacked) = Engine.benchmarkInferenceLinear(
+                rows: shape.rows, inFeatures: shape.inputs, outFeatures: shape.outputs,
+                packingEachCall: packingEachCall, repetitions: repetitions)
+            return LinearProduct(rows: shape.rows, inputs: shape.inputs, outputs: shape.outputs,
+                                 sgemmGFLOPS: viaSgemm.gigaflopsPerSecond, packedGFLOPS: viaPacked.gigaflopsPerSecond)
+        }
     }
 
     /// The median of `repetitions` timings of `body` after one untimed warm-up run, in seconds.
@@ -231,25 +251,26 @@ extension EngineBenchmark.Result {
                 String(format: "%.1f", smallBlockMilliseconds), smallBlockGFLOPS),
         ]
         var lines = [String]()
-        if !inferenceProducts.isEmpty {
-            lines.append("inference linear, rows × (in → out)".padding(toLength: 52, withPad: " ", startingAt: 0)
+        for (title, products) in [("inference linear, rows × (in → out)", inferenceProducts),
+                                  ("training linear, packed per call", trainingProducts)] where !products.isEmpty {
+            lines.append(title.padding(toLength: 52, withPad: " ", startingAt: 0)
                          + "sgemm".leftPadded(10) + "packed".leftPadded(10) + "speed-up".leftPadded(10))
-        }
-        for product in inferenceProducts {
-            let name = "\(product.rows) × (\(product.inputs) → \(product.outputs))"
-            let speedUp = product.packedGFLOPS / product.sgemmGFLOPS
-            lines.append(name.padding(toLength: 52, withPad: " ", startingAt: 0)
-                         + String(format: "%.1f", product.sgemmGFLOPS).leftPadded(10)
-                         + String(format: "%.1f", product.packedGFLOPS).leftPadded(10)
-                         + String(format: "%.2f×", speedUp).leftPadded(10))
+            for product in products {
+                let name = "\(product.rows) × (\(product.inputs) → \(product.outputs))"
+                let speedUp = product.packedGFLOPS / product.sgemmGFLOPS
+                lines.append(name.padding(toLength: 52, withPad: " ", startingAt: 0)
+                             + String(format: "%.1f", product.sgemmGFLOPS).leftPadded(10)
+                             + String(format: "%.1f", product.packedGFLOPS).leftPadded(10)
+                             + String(format: "%.2f×", speedUp).leftPadded(10))
+            }
         }
         return (rows + lines).joined(separator: "\n")
     }
 
     /// The numbers as one JSON object (keys `threads`, `sgemm_gflops`, `linear_gflops`,
     /// `block_ms`, `block_gflops`, `small_block_ms`, `small_block_gflops`, and
-    /// `inference_products`: objects with `rows`, `inputs`, `outputs`, `sgemm_gflops`,
-    /// `packed_gflops`).
+    /// `inference_products` and `training_products`: objects with `rows`, `inputs`, `outputs`,
+    /// `sgemm_gflops`, `packed_gflops`).
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
