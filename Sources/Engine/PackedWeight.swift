@@ -67,9 +67,10 @@ final class PackedWeight: @unchecked Sendable {
     /// Whether a product of `rows` rows through a weight packed for just that call is faster
     /// than `sgemm`: many rows (packing costs one read of the weight) and a narrow side.
     /// Measured on AVX2 (BENCHMARKS.md): a narrow side of 32–128 features is 1.1–1.9× `sgemm`
-    /// over 8 K–110 K rows; with both sides 256 or more the two are equal or `sgemm` wins.
+    /// over 8 K–220 K rows; of 256, equal on one thread and 1.1–1.3× on two; with both sides
+    /// 512 or more `sgemm` is as fast or faster.
     static func suitsProduct(rows: Int, inputFeatures: Int, outputFeatures: Int) -> Bool {
-        rows >= 4 * rowBlock && min(inputFeatures, outputFeatures) <= 128
+        rows >= 4 * rowBlock && min(inputFeatures, outputFeatures) <= 256
     }
 
     /// Packs a weight tensor of rank 2.

@@ -73,6 +73,20 @@ struct PatchSizeArmResult: Codable, Equatable {
 
     /// The validation result as a share of the validation music's baseline.
     var baselineShare: Double { validationBitsPerCell / baselineBitsPerCell }
+
+    /// The validation curve with time as steps × the median seconds per step (the logged
+    /// time when there is no rate). A shared machine slows some of a run's logged windows —
+    /// another job, a process paused for a while — and the median window's rate is the arm's
+    /// own speed, so arms trained under different loads compare fairly at equal time.
+    var curveAtMedianRate: [TrainingCurve.Point] {
+        guard let secondsPerStep else { return curve }
+        return curve.map { TrainingCurve.Point(step: $0.step, seconds: Double($0.step) * secondsPerStep, bitsPerCell: $0.bitsPerCell) }
+    }
+
+    /// Stepping time to `steps` at the median rate (see ``curveAtMedianRate``).
+    var steppingSecondsAtMedianRate: Double {
+        secondsPerStep.map { Double(steps) * $0 } ?? steppingSeconds
+    }
 }
 
 /// Measures one trained arm of a patch-size study, the same way for every arm: its plan, its

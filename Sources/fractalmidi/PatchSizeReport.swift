@@ -11,7 +11,8 @@ import Training
 ///
 /// Quality is compared three ways: at the end of each arm's budget; at equal steps (each arm's
 /// last validation at or before the fewest steps any arm reached); and at equal time (each
-/// arm's last validation within the least stepping time any arm spent).
+/// arm's last validation within the least stepping time any arm spent, time being steps × the
+/// arm's median seconds per step, see ``PatchSizeArmResult/curveAtMedianRate``).
 struct PatchSizeReport: Encodable {
     static let markdownName = "report.md"
     static let jsonName = "report.json"
@@ -38,7 +39,7 @@ struct PatchSizeReport: Encodable {
     /// The fewest steps any arm reached, and each arm's validation there.
     var equalSteps: Int
     var atEqualSteps: [CommonPoint]
-    /// The least stepping time any arm spent, and each arm's validation within it.
+    /// The least stepping time any arm spent (at its median rate), and each arm's validation within it.
     var equalSeconds: Double
     var atEqualTime: [CommonPoint]
 
@@ -56,8 +57,8 @@ struct PatchSizeReport: Encodable {
         arms = results
         impossible = study.impossible
         let steps = results.map(\.steps).min() ?? 0
-        let seconds = results.map(\.steppingSeconds).min() ?? 0
-        let curves = results.map { (patch: $0.patchSize, curve: TrainingCurve(points: $0.curve)) }
+        let seconds = results.map(\.steppingSecondsAtMedianRate).min() ?? 0
+        let curves = results.map { (patch: $0.patchSize, curve: TrainingCurve(points: $0.curveAtMedianRate)) }
         equalSteps = steps
         equalSeconds = seconds
         atEqualSteps = curves.map { CommonPoint(patchSize: $0.patch, point: $0.curve.point(atStep: steps)) }
@@ -73,7 +74,7 @@ struct PatchSizeReport: Encodable {
         }
         try PatchSizeStudy.writeJSON(self, to: folder.appendingPathComponent(Self.jsonName))
         let chart = LearningCurveChart(curves: arms.map { arm in
-            LearningCurveChart.Curve(label: "PATCH \(arm.patchSize)", points: arm.curve.map {
+            LearningCurveChart.Curve(label: "PATCH \(arm.patchSize)", points: arm.curveAtMedianRate.map {
                 LearningCurveChart.Point(step: $0.step, seconds: $0.seconds, bitsPerCell: $0.bitsPerCell)
             })
         })
@@ -142,6 +143,8 @@ struct PatchSizeReport: Encodable {
                                 100 * arm.baselineShare, arm.baselineBitsPerCell)
                 + Self.pointText(atEqualSteps[index].point) + " | " + Self.pointText(atEqualTime[index].point) + " |")
         }
+        lines.append("")
+        lines.append("Time is steps × the arm's median seconds per step, so that windows a shared machine slowed do not count against an arm.")
         lines.append("")
         lines.append("## Generated music against real music")
         lines.append("")

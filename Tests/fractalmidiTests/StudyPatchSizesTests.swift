@@ -103,7 +103,18 @@ struct StudyPatchSizesTests {
         }
         #expect(trainingSteps == [1, 2, 3], "log: \(log)")
         let extended = try json(output.appendingPathComponent("report.json"))
-        #expect((extended["arms"] as? [[String: Any]])?.map { $0["steps"] as? Int } == [3, 3])
+        let extendedArms = try #require(extended["arms"] as? [[String: Any]])
+        #expect(extendedArms.map { $0["steps"] as? Int } == [3, 3])
+        // Equal time is the least of steps × median seconds per step (two logged windows now,
+        // steps 1–2 and 3, at different rates), not the sum of the windows' logged times.
+        let atMedianRate = extendedArms.compactMap { arm in
+            (arm["seconds_per_step"] as? Double).map { $0 * Double(arm["steps"] as? Int ?? 0) }
+        }
+        let equalSeconds = try #require(extended["equal_seconds"] as? Double)
+        #expect(atMedianRate.count == 2 && abs(equalSeconds - atMedianRate.min()!) <= 1e-9 * equalSeconds)
+        let logged = extendedArms.compactMap { $0["stepping_seconds"] as? Double }
+        #expect(logged.count == 2 && abs(equalSeconds - logged.min()!) > 1e-9 * equalSeconds,
+                "the logged time should differ from steps × median: \(logged) against \(equalSeconds)")
     }
 
     @Test("a --minutes budget trains each arm until its time is spent; a second run finds it spent and reuses the arm",

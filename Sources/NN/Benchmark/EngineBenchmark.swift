@@ -89,11 +89,12 @@ public struct EngineBenchmark: Sendable {
         (1, 256, 128), (2, 32, 96),
     ]
 
-    /// The narrow layers of `config/train_cpu.yaml`'s lower levels over one training step's
-    /// rows (8 rolls: level 2 about 110 K rows of width 64, level 1 about 8.6 K of width 128),
-    /// forward and input-gradient shapes.
+    /// Narrow layers over one training step's rows: `config/train_cpu.yaml`'s level 2 (about
+    /// 110 K rows of width 64) and level 1 (8.6 K of width 128), and `config/bench_small_mar.yaml`'s
+    /// level 1 (17 K of width 256); forward and input-gradient shapes.
     public static let trainingShapes: [(rows: Int, inputs: Int, outputs: Int)] = [
         (110_250, 64, 192), (110_250, 64, 256), (110_250, 256, 64), (8_600, 128, 512), (8_600, 512, 128),
+        (17_220, 256, 768), (17_220, 1024, 256),
     ]
 
     /// A block shape: batch × tokens × width with a number of heads.
