@@ -37,7 +37,10 @@ import Synchronization
 ///   ``Tensor/linear(weight:bias:)`` (PyTorch's `[out, in]` weight, bias written before the
 ///   GEMM accumulates onto it). Outside a gradient scope, a parameter's weight (a tensor made
 ///   with `requiresGrad: true`) is packed once into a ``PackedWeight`` and reused by every
-///   later call until its contents change; inference then pays no per-call packing.
+///   later call until its contents change; inference then pays no per-call packing. Inside a
+///   gradient scope, a narrow layer over many rows (a lower level's training batch) packs its
+///   weight for the call and uses the same kernel for the forward product and the input
+///   gradient (``PackedWeight/suitsProduct(rows:inputFeatures:outputFeatures:)``).
 /// - Arithmetic with NumPy broadcasting: `+ - * /` between tensors and with scalars,
 ///   `scaled(by:)`, `squared()`, `exp()`, `log()`, `relu()`, `sigmoid()`, `gelu()` (exact erf form).
 /// - Reductions: `sum`/`mean` over axes or all elements.

@@ -1,14 +1,17 @@
 import Synchronization
 
-/// A weight matrix `[out, in]` (PyTorch's layout) rearranged once for the products
-/// `x · weightᵀ + bias` of inference.
+/// A weight matrix `[out, in]` (PyTorch's layout) rearranged for the products
+/// `x · weightᵀ + bias`.
 ///
 /// `sgemm` rearranges ("packs") its operands into cache-sized panels on every call. When `x`
 /// has few rows — a sampler's short sequences, a few patches at a time — packing the weight
-/// costs about as much as the product itself. A weight that does not change between calls is packed once here, into
-/// panels of ``panelWidth`` output features laid out `[in][panelWidth]`, so that the kernel
-/// reads each panel front to back and builds a tile of outputs from broadcast-times-vector
-/// fused multiply-adds. The last panel is padded with zeros.
+/// costs about as much as the product itself, so inference packs a weight that does not change
+/// between calls once. A narrow layer over a training batch is packed for each call: there
+/// `sgemm` packs the many rows of `x` as well, which this kernel reads where they lie.
+///
+/// The weight goes into panels of ``panelWidth`` output features laid out `[in][panelWidth]`,
+/// so that the kernel reads each panel front to back and builds a tile of outputs from
+/// broadcast-times-vector fused multiply-adds. The last panel is padded with zeros.
 final class PackedWeight: @unchecked Sendable {
     // @unchecked Sendable: the panels are written once in `init` and only read afterwards.
 
