@@ -124,6 +124,15 @@ public final class GeneratorLevel: Layer {
     /// order for AR, natural order for MAR).
     public func encode(conditions: Tensor, features: Tensor, masked: [Bool]?, pitchOrigins: [Int]? = nil,
                        generator: inout Engine.RandomGenerator) -> Tensor {
+        encode(conditionTokens: conditionTokens(conditions), features: features, masked: masked,
+               pitchOrigins: pitchOrigins, generator: &generator)
+    }
+
+    /// ``encode(conditions:features:masked:pitchOrigins:generator:)`` with the condition tokens
+    /// already projected (``conditionTokens(_:)``): a sampler that encodes the same conditions
+    /// once per iteration projects them once.
+    func encode(conditionTokens: Tensor, features: Tensor, masked: [Bool]?, pitchOrigins: [Int]? = nil,
+                generator: inout Engine.RandomGenerator) -> Tensor {
         let batch = features.shape[0]
         precondition(features.shape == [batch, geometry.tokens, geometry.featuresPerPatch],
                      "level \(level) expects patch features [\(batch), \(geometry.tokens), \(geometry.featuresPerPatch)], got \(features.shape)")
@@ -140,7 +149,9 @@ public final class GeneratorLevel: Layer {
             let bands = pitchBands(origins: pitchOrigins!, tokens: type == .ar ? scanOrder : Array(0..<geometry.tokens))
             patches = patches + pitchEmbedding.embedding(indices: bands, indexShape: [batch, geometry.tokens])
         }
-        var x = Tensor.concatenate([conditionTokens(conditions), patches], alongAxis: 1) + posEmbed
+        precondition(conditionTokens.rank == 3 && conditionTokens.shape[0] == batch && conditionTokens.shape[1] == conditionCount,
+                     "level \(level) expects condition tokens [\(batch), \(conditionCount), width], got \(conditionTokens.shape)")
+        var x = Tensor.concatenate([conditionTokens, patches], alongAxis: 1) + posEmbed
         for block in blocks.layers {
             x = block(x, causal: type == .ar, generator: &generator)
         }

@@ -28,6 +28,8 @@ extension FractalGenerativeModel {
             orders.append(patchOrder == .time ? geometry.drawingEarlierColumnsFirst(order) : order)
         }
         var maskedCounts = orders.map(\.count)
+        // The conditions are the same at every step: projected on the first step that encodes.
+        var conditionTokens: Tensor?
         for step in 0..<steps where !run.isStopped {
             let ratio = step == steps - 1 ? 0 : cos(Double.pi / 2 * Double(step + 1) / Double(steps))
             if level.level == 0 { run.cfg = run.options.cfg(atProgress: 1 - ratio) }
@@ -45,7 +47,9 @@ extension FractalGenerativeModel {
                     for token in orders[item].prefix(maskedCounts[item]) { flags[item * tokens + token] = true }
                 }
                 let maskFlags = branches == 1 ? flags : flags + flags
-                let outputs = level.encode(conditions: conditions, features: branchFeatures(canvas, geometry: geometry, branches: branches),
+                let tokens = conditionTokens ?? level.conditionTokens(conditions)
+                conditionTokens = tokens
+                let outputs = level.encode(conditionTokens: tokens, features: branchFeatures(canvas, geometry: geometry, branches: branches),
                                            masked: maskFlags, pitchOrigins: canvas.branchPitchOrigins(branches),
                                            generator: &run.rng)
                 picks.sort { ($0.item, $0.token) < ($1.item, $1.token) }
