@@ -31,17 +31,23 @@ final class PackedWeight: @unchecked Sendable {
     let panelCount: Int
     let panels: UnsafeMutablePointer<Float>
 
-    /// Packs `weight` (`[outputFeatures, inputFeatures]`, row-major).
-    init(weight: UnsafePointer<Float>, outputFeatures: Int, inputFeatures: Int) {
+    /// Zeroed panels for a `[outputFeatures, inputFeatures]` weight, each filled by
+    /// `fill(panel, start of the panel)`.
+    private init(outputFeatures: Int, inputFeatures: Int,
+                 fillingPanels fill: (_ panel: Int, _ base: UnsafeMutablePointer<Float>) -> Void) {
         self.inputFeatures = inputFeatures
         self.outputFeatures = outputFeatures
-        let width = Self.panelWidth
-        panelCount = (outputFeatures + width - 1) / width
-        let count = max(1, panelCount * inputFeatures * width)
+        panelCount = (outputFeatures + Self.panelWidth - 1) / Self.panelWidth
+        let count = max(1, panelCount * inputFeatures * Self.panelWidth)
         panels = .allocate(capacity: count)
         panels.initialize(repeating: 0, count: count)
-        for panel in 0..<panelCount {
-            let base = panels + panel * inputFeatures * width
+        for panel in 0..<panelCount { fill(panel, panels + panel * inputFeatures * Self.panelWidth) }
+    }
+
+    /// Packs `weight` (`[outputFeatures, inputFeatures]`, row-major).
+    convenience init(weight: UnsafePointer<Float>, outputFeatures: Int, inputFeatures: Int) {
+        self.init(outputFeatures: outputFeatures, inputFeatures: inputFeatures) { panel, base in
+            let width = Self.panelWidth
             for column in 0..<min(width, outputFeatures - panel * width) {
                 let row = weight + (panel * width + column) * inputFeatures
                 for k in 0..<inputFeatures { base[k * width + column] = row[k] }
@@ -52,16 +58,9 @@ final class PackedWeight: @unchecked Sendable {
     /// Packs the transpose of `matrix` (`[rows, columns]`, row-major): the weight of the
     /// products `g · matrix`, which a linear layer's input gradient is (`[out, in]` read as
     /// `[in, out]`). Each panel gathers 16 contiguous floats of every row.
-    init(transposing matrix: UnsafePointer<Float>, rows: Int, columns: Int) {
-        inputFeatures = rows
-        outputFeatures = columns
-        let width = Self.panelWidth
-        panelCount = (columns + width - 1) / width
-        let count = max(1, panelCount * rows * width)
-        panels = .allocate(capacity: count)
-        panels.initialize(repeating: 0, count: count)
-        for panel in 0..<panelCount {
-            let base = panels + panel * rows * width
+    convenience init(transposing matrix: UnsafePointer<Float>, rows: Int, columns: Int) {
+        self.init(outputFeatures: columns, inputFeatures: rows) { panel, base in
+            let width = Self.panelWidth
             let first = panel * width, used = min(width, columns - first)
             for k in 0..<rows { (base + k * width).update(from: matrix + k * columns + first, count: used) }
         }
