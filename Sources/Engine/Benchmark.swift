@@ -77,7 +77,7 @@ public enum EngineBenchmark {
     /// through `sgemm` (which packs the weight on every call) and through a ``PackedWeight``,
     /// packed once beforehand (what inference does) or, with `packingEachCall`, inside every
     /// timed call (what a training step does with a narrow layer).
-    public static func inferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int, packingEachCall: Bool = false,
+    public static func packedLinear(rows: Int, inFeatures: Int, outFeatures: Int, packingEachCall: Bool = false,
                                        repetitions: Int = 20) -> (sgemm: Result, packed: Result) {
         var generator = Engine.RandomGenerator(seed: 1)
         let x = Tensor.randomNormal([rows, inFeatures], generator: &generator)
@@ -142,11 +142,11 @@ public enum EngineBenchmark {
 }
 
 extension Engine {
-    /// ``EngineBenchmark/inferenceLinear(rows:inFeatures:outFeatures:packingEachCall:repetitions:)``, reachable
+    /// ``EngineBenchmark/packedLinear(rows:inFeatures:outFeatures:packingEachCall:repetitions:)``, reachable
     /// from modules whose own `EngineBenchmark` hides this module's.
-    public static func benchmarkInferenceLinear(rows: Int, inFeatures: Int, outFeatures: Int, packingEachCall: Bool = false,
+    public static func benchmarkPackedLinear(rows: Int, inFeatures: Int, outFeatures: Int, packingEachCall: Bool = false,
                                                 repetitions: Int = 20) -> (sgemm: EngineBenchmark.Result, packed: EngineBenchmark.Result) {
-        EngineBenchmark.inferenceLinear(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+        EngineBenchmark.packedLinear(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
                                         packingEachCall: packingEachCall, repetitions: repetitions)
     }
 }

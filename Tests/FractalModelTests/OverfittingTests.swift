@@ -49,7 +49,7 @@ import FractalModel
             if step % 25 == 0 {
                 bits = model.evaluationLoss(cells: roll, labels: [0], width: width, seed: 3).bitsPerCell
                 print("step \(step): training \(result.bitsPerCell) bits/cell, evaluation \(bits)")
-                if bits < 0.03 { break }
+                if bits < 0.015 { break }
             }
         }
         #expect(bits < 0.05, "after \(step) steps the loss is still \(bits) bits per cell")

@@ -167,7 +167,7 @@ public struct EngineBenchmark: Sendable {
     static func products(_ shapes: [(rows: Int, inputs: Int, outputs: Int)], packingEachCall: Bool,
                          repetitions: Int) -> [LinearProduct] {
         shapes.map { shape in
-            let (viaSgemm, viaPacked) = Engine.benchmarkInferenceLinear(
+            let (viaSgemm, viaPacked) = Engine.benchmarkPackedLinear(
                 rows: shape.rows, inFeatures: shape.inputs, outFeatures: shape.outputs,
                 packingEachCall: packingEachCall, repetitions: repetitions)
             return LinearProduct(rows: shape.rows, inputs: shape.inputs, outputs: shape.outputs,
