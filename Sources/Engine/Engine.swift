@@ -101,6 +101,21 @@ public enum Engine {
         try GradientScope.$recording.withValue(false) { try body() }
     }
 
+    /// Runs `body(part)` once for each `part` in `0..<parts`, the parts spread over the pool's
+    /// threads, and returns when all are done. Inside a part the engine's kernels run serially
+    /// on its thread (and OpenBLAS on one thread), so this suits independent pieces of work
+    /// whose every op is too small to share out by itself: a sampler's short sequences, some
+    /// of the batch on each thread. With one thread, or from inside another parallel job, the
+    /// parts run in order on the caller. Parts must write disjoint outputs.
+    public static func runConcurrently(_ parts: Int, _ body: (Int) -> Void) {
+        let pool = Engine.pool
+        if parts <= 1 || pool.threadCount == 1 {
+            for part in 0..<max(parts, 0) { body(part) }
+            return
+        }
+        withSingleThreadedBLAS { pool.parallelFor(parts, body) }
+    }
+
     static let sharedPool: Mutex<ThreadPool> = {
         let cores = ThreadPool.availableCores
         openblas_set_num_threads(Int32(cores))

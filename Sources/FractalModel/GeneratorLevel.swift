@@ -131,26 +131,64 @@ public final class GeneratorLevel: Layer {
     /// ``encode(conditions:features:masked:pitchOrigins:generator:)`` with the condition tokens
     /// already projected (``conditionTokens(_:)``): a sampler that encodes the same conditions
     /// once per iteration projects them once.
+    ///
+    /// In inference (no training mode, no gradients) with more than one item and more than
+    /// one thread, each thread encodes a share of the items with its kernels run serially: a
+    /// sampler's lower levels run sequences of about twenty tokens whose products take a few
+    /// microseconds, too short to share out op by op. Every item's outputs are computed the
+    /// same way whichever share it is in, so the result has the same bits.
     func encode(conditionTokens: Tensor, features: Tensor, masked: [Bool]?, pitchOrigins: [Int]? = nil,
                 generator: inout Engine.RandomGenerator) -> Tensor {
         let batch = features.shape[0]
         precondition(features.shape == [batch, geometry.tokens, geometry.featuresPerPatch],
                      "level \(level) expects patch features [\(batch), \(geometry.tokens), \(geometry.featuresPerPatch)], got \(features.shape)")
+        precondition(conditionTokens.rank == 3 && conditionTokens.shape[0] == batch && conditionTokens.shape[1] == conditionCount,
+                     "level \(level) expects condition tokens [\(batch), \(conditionCount), width], got \(conditionTokens.shape)")
+        if let masked, maskToken != nil {
+            precondition(masked.count == batch * geometry.tokens, "level \(level): mask needs \(batch * geometry.tokens) flags")
+        }
+        if pitchEmbedding != nil {
+            precondition(pitchOrigins?.count == batch, "level \(level) needs the pitch origin of each of its \(batch) items")
+        }
+        let shares = min(batch, Engine.threadCount)
+        guard shares > 1, !isTraining, !Engine.isRecording else {
+            return encodeAll(conditionTokens: conditionTokens, features: features, masked: masked,
+                             pitchOrigins: pitchOrigins, generator: &generator)
+        }
+        // Out of training mode no dropout draws from the generator, so each share's copy of
+        // it is never advanced and the caller's stays as it was.
+        let tokens = geometry.tokens, fixedGenerator = generator
+        var outputs = [Tensor?](repeating: nil, count: shares)
+        outputs.withUnsafeMutableBufferPointer { outputs in
+            Engine.runConcurrently(shares) { share in
+                let items = (share * batch / shares)..<((share + 1) * batch / shares)
+                var generator = fixedGenerator
+                outputs[share] = encodeAll(
+                    conditionTokens: conditionTokens.sliced(alongAxis: 0, items),
+                    features: features.sliced(alongAxis: 0, items),
+                    masked: maskToken == nil ? nil : masked.map { Array($0[(items.lowerBound * tokens)..<(items.upperBound * tokens)]) },
+                    pitchOrigins: pitchOrigins.map { Array($0[items]) }, generator: &generator)
+            }
+        }
+        return Tensor.concatenate(outputs.map { $0! }, alongAxis: 0)
+    }
+
+    /// ``encode(conditionTokens:features:masked:pitchOrigins:generator:)`` of the whole batch
+    /// at once, its arguments already checked.
+    private func encodeAll(conditionTokens: Tensor, features: Tensor, masked: [Bool]?, pitchOrigins: [Int]?,
+                           generator: inout Engine.RandomGenerator) -> Tensor {
+        let batch = features.shape[0]
         let ordered = type == .ar && scanOrder != Array(0..<geometry.tokens)
             ? features.indexSelect(alongAxis: 1, indices: scanOrder.map(Int32.init)) : features
         var patches = patchEmbed(ordered)
         if let masked, let maskToken {
-            precondition(masked.count == batch * geometry.tokens, "level \(level): mask needs \(batch * geometry.tokens) flags")
             let flags = Tensor(shape: [batch, geometry.tokens, 1], scalars: masked.map { $0 ? 1 : 0 })
             patches = Tensor.select(where: flags, maskToken, patches)
         }
         if let pitchEmbedding {
-            precondition(pitchOrigins?.count == batch, "level \(level) needs the pitch origin of each of its \(batch) items")
             let bands = pitchBands(origins: pitchOrigins!, tokens: type == .ar ? scanOrder : Array(0..<geometry.tokens))
             patches = patches + pitchEmbedding.embedding(indices: bands, indexShape: [batch, geometry.tokens])
         }
-        precondition(conditionTokens.rank == 3 && conditionTokens.shape[0] == batch && conditionTokens.shape[1] == conditionCount,
-                     "level \(level) expects condition tokens [\(batch), \(conditionCount), width], got \(conditionTokens.shape)")
         var x = Tensor.concatenate([conditionTokens, patches], alongAxis: 1) + posEmbed
         for block in blocks.layers {
             x = block(x, causal: type == .ar, generator: &generator)

@@ -204,6 +204,34 @@ struct ThreadPoolHandOffTests {
         }
     }
 
+    @Test("work shared out in parts runs each part once and gives the bits of one thread")
+    func partsRunConcurrently() {
+        let original = Engine.threadCount
+        defer { Engine.setThreadCount(original) }
+        var rng = Engine.RandomGenerator(seed: 21)
+        let weight = Tensor.randomNormal([96, 64], generator: &rng, requiresGrad: true)
+        let inputs = (0..<5).map { _ in Tensor.randomNormal([21 + 7, 64], generator: &rng) }
+        Engine.setThreadCount(1)
+        let serial = inputs.map { $0.linear(weight: weight).gelu().scalars }
+        for threads in [2, 3] {
+            Engine.setThreadCount(threads)
+            var parts = [[Float]](repeating: [], count: inputs.count)
+            var runs = [Int](repeating: 0, count: inputs.count)
+            parts.withUnsafeMutableBufferPointer { parts in
+                runs.withUnsafeMutableBufferPointer { runs in
+                    Engine.runConcurrently(inputs.count) { part in
+                        runs[part] += 1
+                        parts[part] = inputs[part].linear(weight: weight).gelu().scalars
+                    }
+                }
+            }
+            #expect(runs.allSatisfy { $0 == 1 })
+            let bits = { (rows: [[Float]]) in rows.map { $0.map(\.bitPattern) } }
+            let same = bits(parts) == bits(serial)
+            #expect(same, "\(threads) threads")
+        }
+    }
+
     @Test("a pool whose workers went to sleep still takes jobs, and shuts down")
     func jobsAfterIdleTime() async throws {
         let pool = ThreadPool(threadCount: 2)
