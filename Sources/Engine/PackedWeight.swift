@@ -122,7 +122,10 @@ final class PackedWeight: @unchecked Sendable {
         let first = panel * width
         let columns = min(width, outputFeatures - first)
         var bias0 = Vec(), bias1 = Vec()
-        if let bias {
+        if let bias, columns == width {
+            bias0 = load(bias + first)
+            bias1 = load(bias + first + 8)
+        } else if let bias {
             for j in 0..<columns {
                 if j < 8 { bias0[j] = bias[first + j] } else { bias1[j - 8] = bias[first + j] }
             }
@@ -131,29 +134,30 @@ final class PackedWeight: @unchecked Sendable {
         var row = 0
         while row < rows {
             let count = min(Self.tileRows, rows - row)
-            if count <= 2 {
-                // One or two rows (a condition token, the head's two): a tile of six would
-                // triple the work or more.
-                for r in row..<(row + count) {
-                    productRow(x + r * inputFeatures, weights, bias0, bias1, out + r * outputFeatures + first, columns: columns)
+            let a = x + row * inputFeatures, c = out + row * outputFeatures + first
+            // A tile of fewer rows runs a kernel of its own size: a sequence of 21 tokens
+            // (a lower level's 16 patches and 5 conditions) would otherwise compute 24.
+            switch count {
+            case 6: productTile(a, rows: 6, weights, bias0, bias1, c, columns: columns)
+            case 5: productTile(a, rows: 5, weights, bias0, bias1, c, columns: columns)
+            case 4: productTile(a, rows: 4, weights, bias0, bias1, c, columns: columns)
+            case 3: productTile(a, rows: 3, weights, bias0, bias1, c, columns: columns)
+            default:
+                for r in 0..<count {
+                    productRow(a + r * inputFeatures, weights, bias0, bias1, c + r * outputFeatures, columns: columns)
                 }
-            } else {
-                productTile(x + row * inputFeatures, rows: count, weights, bias0, bias1,
-                            out + row * outputFeatures + first, columns: columns)
             }
             row += count
         }
     }
 
-    /// One tile of up to six rows × sixteen columns. Rows past `rows` repeat the first row
-    /// (their sums are computed and dropped), so that one unrolled kernel serves every tile.
+    /// One tile of three to six rows × sixteen columns. `rows` is a constant at every call, so
+    /// each size compiles to its own loop with only its rows' multiply-adds.
     @inline(__always)
     private func productTile(_ a: UnsafePointer<Float>, rows: Int, _ b: UnsafePointer<Float>, _ bias0: Vec, _ bias1: Vec,
                              _ c: UnsafeMutablePointer<Float>, columns: Int) {
         let k = inputFeatures
-        let a0 = a
-        let a1 = rows > 1 ? a + k : a
-        let a2 = rows > 2 ? a + 2 * k : a
+        let a0 = a, a1 = a + k, a2 = a + 2 * k
         let a3 = rows > 3 ? a + 3 * k : a
         let a4 = rows > 4 ? a + 4 * k : a
         let a5 = rows > 5 ? a + 5 * k : a
@@ -168,18 +172,24 @@ final class PackedWeight: @unchecked Sendable {
             c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
             s = Vec(repeating: a2[i])
             c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-            s = Vec(repeating: a3[i])
-            c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-            s = Vec(repeating: a4[i])
-            c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-            s = Vec(repeating: a5[i])
-            c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            if rows > 3 {
+                s = Vec(repeating: a3[i])
+                c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            }
+            if rows > 4 {
+                s = Vec(repeating: a4[i])
+                c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            }
+            if rows > 5 {
+                s = Vec(repeating: a5[i])
+                c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            }
             p += 16
         }
         let ldc = outputFeatures
         storeRow(c00, c01, c, columns: columns)
-        if rows > 1 { storeRow(c10, c11, c + ldc, columns: columns) }
-        if rows > 2 { storeRow(c20, c21, c + 2 * ldc, columns: columns) }
+        storeRow(c10, c11, c + ldc, columns: columns)
+        storeRow(c20, c21, c + 2 * ldc, columns: columns)
         if rows > 3 { storeRow(c30, c31, c + 3 * ldc, columns: columns) }
         if rows > 4 { storeRow(c40, c41, c + 4 * ldc, columns: columns) }
         if rows > 5 { storeRow(c50, c51, c + 5 * ldc, columns: columns) }

@@ -22,7 +22,8 @@ struct PackedWeightTests {
     }
 
     @Test("inference linear matches the exact product for every tile remainder and panel width",
-          arguments: [(1, 5, 3), (2, 32, 96), (5, 16, 16), (6, 33, 17), (7, 64, 48), (8, 24, 20), (13, 40, 37), (69, 256, 100)])
+          arguments: [(1, 5, 3), (2, 32, 96), (4, 16, 32), (5, 16, 16), (6, 33, 17), (7, 64, 48), (8, 24, 20), (13, 40, 37),
+                     (21, 64, 40), (69, 256, 100)])
     func matchesTheExactProduct(rows: Int, inputs: Int, outputs: Int) {
         var generator = Engine.RandomGenerator(seed: UInt64(rows * 1000 + outputs))
         let x = Tensor.randomNormal([rows, inputs], generator: &generator)
