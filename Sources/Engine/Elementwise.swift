@@ -97,19 +97,17 @@ func broadcastBinary<Op: BinaryOperation>(_ op: Op.Type, _ a: Tensor, _ b: Tenso
     let outer = Array(dims.dropLast())
     let rows = out.count / inner.size
     let pa = a.pointer, pb = b.pointer, po = out.pointer
-    let grain = max(1, Engine.elementwiseGrain / inner.size)
-    Engine.parallelChunks(rows, grain: grain) { range in
-        for row in range {
-            var offsetA = 0, offsetB = 0, rest = row
-            for dim in outer.reversed() {
-                let index = rest % dim.size
-                rest /= dim.size
-                offsetA += index * dim.strideA
-                offsetB += index * dim.strideB
-            }
-            binaryRow(op, pa + offsetA, inner.strideA, pb + offsetB, inner.strideB,
-                      po + row * inner.size, inner.size)
+    Engine.parallelRowSegments(rows: rows, width: inner.size) { row, columns in
+        var offsetA = columns.lowerBound * inner.strideA, offsetB = columns.lowerBound * inner.strideB
+        var rest = row
+        for dim in outer.reversed() {
+            let index = rest % dim.size
+            rest /= dim.size
+            offsetA += index * dim.strideA
+            offsetB += index * dim.strideB
         }
+        binaryRow(op, pa + offsetA, inner.strideA, pb + offsetB, inner.strideB,
+                  po + row * inner.size + columns.lowerBound, columns.count)
     }
     return out
 }

@@ -42,6 +42,30 @@ extension Engine {
 
     /// Grain (in elements) for cheap elementwise work: about 16 K elements per chunk.
     static let elementwiseGrain = 16_384
+
+    /// Calls `body(row, columns)` over `rows` rows of `width` elements, in pieces shared out
+    /// over the pool: whole rows when they are short, and segments of ``elementwiseGrain``
+    /// elements when a row is long. Operands of one shape merge into a single row of every
+    /// element (a residual add, a copy of a whole tensor), which would otherwise run on one
+    /// thread. Each element is still written by one call, so results do not depend on the
+    /// thread count.
+    static func parallelRowSegments(rows: Int, width: Int, _ body: (_ row: Int, _ columns: Range<Int>) -> Void) {
+        if rows <= 0 || width <= 0 { return }
+        let segment = elementwiseGrain
+        if width <= segment {
+            parallelChunks(rows, grain: max(1, segment / width)) { range in
+                for row in range { body(row, 0..<width) }
+            }
+            return
+        }
+        let segments = (width + segment - 1) / segment
+        parallelChunks(rows * segments, grain: 1) { range in
+            for unit in range {
+                let start = (unit % segments) * segment
+                body(unit / segments, start..<min(width, start + segment))
+            }
+        }
+    }
 }
 
 /// Vectorised e^x (Cephes' single-precision polynomial, relative error ≈ 2 ulp; inputs

@@ -119,10 +119,8 @@ extension Tensor {
 /// Copies `rows` blocks of `width` floats between two row-strided layouts.
 func copyBlocks(from source: UnsafeMutablePointer<Float>, fromRow: Int, fromOffset: Int,
                 to target: UnsafeMutablePointer<Float>, toRow: Int, toOffset: Int, width: Int, rows: Int) {
-    if width == 0 || rows == 0 { return }
-    Engine.parallelChunks(rows, grain: max(1, Engine.elementwiseGrain / width)) { range in
-        for r in range {
-            (target + r * toRow + toOffset).update(from: source + r * fromRow + fromOffset, count: width)
-        }
+    Engine.parallelRowSegments(rows: rows, width: width) { r, columns in
+        (target + r * toRow + toOffset + columns.lowerBound)
+            .update(from: source + r * fromRow + fromOffset + columns.lowerBound, count: columns.count)
     }
 }

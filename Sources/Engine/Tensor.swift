@@ -65,7 +65,10 @@ public final class Tensor: @unchecked Sendable {
     /// A tensor with every element equal to `value`.
     public convenience init(shape: [Int], repeating value: Float, requiresGrad: Bool = false) {
         let filled = Tensor(uninitializedShape: shape)
-        filled.storage.pointer.update(repeating: value, count: filled.count)
+        let pointer = filled.storage.pointer
+        Engine.parallelRowSegments(rows: 1, width: filled.count) { _, columns in
+            (pointer + columns.lowerBound).update(repeating: value, count: columns.count)
+        }
         self.init(shape: shape, storage: filled.storage, requiresGrad: requiresGrad)
     }
 

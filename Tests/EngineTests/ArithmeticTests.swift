@@ -110,3 +110,47 @@ import Testing
         #expect(Tensor.concatenate([m, m], alongAxis: 0).shape == [4, 3])
     }
 }
+
+/// Operands of one shape merge into a single long row; such adds, copies and fills are cut
+/// into segments shared out over the threads.
+@Suite("Long rows shared out over the threads", .serialized)
+struct LongRowTests {
+    static func withThreads<R>(_ threads: Int, _ body: () -> R) -> R {
+        let original = Engine.threadCount
+        Engine.setThreadCount(threads)
+        defer { Engine.setThreadCount(original) }
+        return body()
+    }
+
+    @Test("adds, broadcasts, slices and fills over rows of 100,003 elements: exact values, same bits at any thread count")
+    func longRows() {
+        var rng = Engine.RandomGenerator(seed: 8)
+        let a = Tensor.randomNormal([3, 100_003], generator: &rng)
+        let b = Tensor.randomNormal([3, 100_003], generator: &rng)
+        let column = Tensor.randomNormal([3, 1], generator: &rng)
+        let sa = a.scalars, sb = b.scalars, sc = column.scalars
+        func results() -> [[Float]] {
+            [(a + b).scalars, (a * column).scalars, a.sliced(alongAxis: 0, 1..<3).scalars,
+             a.sliced(alongAxis: 1, 17..<90_017).scalars, Tensor(shape: [200_001], repeating: 2.5).scalars]
+        }
+        let one = Self.withThreads(1, results)
+        let sums: [Float] = zip(sa, sb).map { $0 + $1 }
+        let sumsMatch = one[0] == sums
+        #expect(sumsMatch, "a + b")
+        let scaled: [Float] = sa.indices.map { sa[$0] * sc[$0 / 100_003] }
+        let scaledMatch = one[1] == scaled
+        #expect(scaledMatch, "a * column")
+        let rowsMatch = one[2] == Array(sa[100_003...])
+        #expect(rowsMatch, "rows 1 and 2")
+        var window: [Float] = []
+        for row in 0..<3 { window += sa[(row * 100_003 + 17)..<(row * 100_003 + 90_017)] }
+        let windowMatch = one[3] == window
+        #expect(windowMatch, "columns 17 ..< 90,017")
+        #expect(one[4].count == 200_001 && one[4].allSatisfy { $0 == 2.5 })
+        for threads in [2, 3] {
+            let bits = { (rows: [[Float]]) -> [[UInt32]] in rows.map { $0.map(\.bitPattern) } }
+            let same = bits(Self.withThreads(threads, results)) == bits(one)
+            #expect(same, "\(threads) threads")
+        }
+    }
+}

@@ -161,3 +161,36 @@ struct AdamWTests {
         #expect(untouched.grad == nil)
     }
 }
+
+@Suite("AdamW shares a large parameter over the threads", .serialized)
+struct AdamWThreadTests {
+    /// The parameters after three steps of a large and a small parameter with fixed gradients.
+    static func stepped(threads: Int) -> [[UInt32]] {
+        let original = Engine.threadCount
+        Engine.setThreadCount(threads)
+        defer { Engine.setThreadCount(original) }
+        var rng = Engine.RandomGenerator(seed: 4)
+        let large = Tensor.randomNormal([300, 700], generator: &rng, requiresGrad: true)
+        let small = Tensor.randomNormal([37], generator: &rng, requiresGrad: true)
+        let parameters = [NamedParameter(name: "large.weight", tensor: large), NamedParameter(name: "small.bias", tensor: small)]
+        let optimizer = AdamW(parameters: parameters)
+        for step in 0..<3 {
+            var draws = Engine.RandomGenerator(seed: UInt64(10 + step))
+            try? AdamWTests.setGradients(parameters) { name in
+                Tensor.randomNormal(name == "large.weight" ? [300, 700] : [37], generator: &draws).scalars
+            }
+            optimizer.step(learningRate: 1e-3)
+        }
+        return parameters.map { $0.tensor.scalars.map(\.bitPattern) }
+    }
+
+    @Test("the same bits at one, two and three threads")
+    func sameBitsAtAnyThreadCount() {
+        #expect(300 * 700 >= 1 << 16, "the large parameter must be shared out")
+        let one = Self.stepped(threads: 1)
+        for threads in [2, 3] {
+            let same = Self.stepped(threads: threads) == one
+            #expect(same, "\(threads) threads")
+        }
+    }
+}

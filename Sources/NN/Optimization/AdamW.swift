@@ -61,6 +61,9 @@ public final class AdamW {
 
     /// Updates every parameter that has a gradient, in place, with learning rate `learningRate`.
     /// Parameters without a gradient are left alone (their moments and step count too).
+    /// Parameters with at least this many elements are updated on every thread.
+    static let elementsPerThread = 1 << 16
+
     public func step(learningRate: Double) {
         let lr = Float(learningRate)
         let beta1 = configuration.beta1, beta2 = configuration.beta2, eps = configuration.epsilon
@@ -77,12 +80,18 @@ public final class AdamW {
                 tensor.withUnsafeMutableBufferPointer { p in
                     firstMoments[index].withUnsafeMutableBufferPointer { m in
                         secondMoments[index].withUnsafeMutableBufferPointer { v in
-                            for i in 0..<p.count {
-                                p[i] *= decayFactor
-                                m[i] += (g[i] - m[i]) * (1 - beta1)
-                                v[i] = v[i] * beta2 + (1 - beta2) * g[i] * g[i]
-                                let denominator = v[i].squareRoot() / biasCorrection2Root + eps
-                                p[i] -= stepSize * (m[i] / denominator)
+                            // Each element on its own: a large parameter is shared out over
+                            // the threads with the same bits.
+                            let count = p.count
+                            let parts = count >= Self.elementsPerThread ? Engine.threadCount : 1
+                            Engine.runConcurrently(parts) { part in
+                                for i in (part * count / parts)..<((part + 1) * count / parts) {
+                                    p[i] *= decayFactor
+                                    m[i] += (g[i] - m[i]) * (1 - beta1)
+                                    v[i] = v[i] * beta2 + (1 - beta2) * g[i] * g[i]
+                                    let denominator = v[i].squareRoot() / biasCorrection2Root + eps
+                                    p[i] -= stepSize * (m[i] / denominator)
+                                }
                             }
                         }
                     }
