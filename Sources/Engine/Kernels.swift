@@ -44,25 +44,26 @@ extension Engine {
     static let elementwiseGrain = 16_384
 
     /// Calls `body(row, columns)` over `rows` rows of `width` elements, in pieces shared out
-    /// over the pool: whole rows when they are short, and segments of ``elementwiseGrain``
-    /// elements when a row is long. Operands of one shape merge into a single row of every
-    /// element (a residual add, a copy of a whole tensor), which would otherwise run on one
-    /// thread. Each element is still written by one call, so results do not depend on the
-    /// thread count.
+    /// over the pool: whole rows when they are short, and equal segments of at least
+    /// ``elementwiseGrain`` elements when a row is long. Operands of one shape merge into a
+    /// single row of every element (a residual add, a copy of a whole tensor), which would
+    /// otherwise run on one thread. Each element is still written by one call, so results do
+    /// not depend on the thread count.
     static func parallelRowSegments(rows: Int, width: Int, _ body: (_ row: Int, _ columns: Range<Int>) -> Void) {
         if rows <= 0 || width <= 0 { return }
-        let segment = elementwiseGrain
-        if width <= segment {
-            parallelChunks(rows, grain: max(1, segment / width)) { range in
+        let segments = width / elementwiseGrain
+        if segments <= 1 {
+            parallelChunks(rows, grain: max(1, elementwiseGrain / width)) { range in
                 for row in range { body(row, 0..<width) }
             }
             return
         }
-        let segments = (width + segment - 1) / segment
+        // Segments start on whole vectors.
+        let size = ((width + segments - 1) / segments + 7) / 8 * 8
         parallelChunks(rows * segments, grain: 1) { range in
             for unit in range {
-                let start = (unit % segments) * segment
-                body(unit / segments, start..<min(width, start + segment))
+                let start = (unit % segments) * size
+                if start < width { body(unit / segments, start..<min(width, start + size)) }
             }
         }
     }
