@@ -1,3 +1,4 @@
+import Synchronization
 import COpenBLAS
 
 /// Matrix products through OpenBLAS `sgemm`, transposes passed as flags (never copied).
@@ -29,13 +30,30 @@ func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Fl
 extension Engine {
     /// Runs `body` with OpenBLAS limited to one thread, for `sgemm` calls made from inside
     /// the engine's own parallel loops.
+    ///
+    /// Scopes nest and overlap: work shared out with ``runConcurrently(_:_:)`` runs inside one
+    /// scope and its attention opens more, on several threads at once. OpenBLAS's thread count
+    /// is global, so only the first scope to open sets it to one and only the last to close
+    /// restores it; an inner scope that restored it would let another thread's `sgemm` run
+    /// multi-threaded beside a concurrent call, which OpenBLAS does not support.
     static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
         let threads = Engine.threadCount
         if threads == 1 { return body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threads)) }
+        singleThreadedBLASScopes.withLock { open in
+            if open == 0 { openblas_set_num_threads(1) }
+            open += 1
+        }
+        defer {
+            singleThreadedBLASScopes.withLock { open in
+                open -= 1
+                if open == 0 { openblas_set_num_threads(Int32(threads)) }
+            }
+        }
         return body()
     }
+
+    /// How many ``withSingleThreadedBLAS(_:)`` scopes are open, on any thread.
+    private static let singleThreadedBLASScopes = Mutex(0)
 }
 
 extension Tensor {
