@@ -43,7 +43,7 @@ let package = Package(
 
         // Numerics.
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: nativeSwift),
-        .target(name: "NN", dependencies: ["Engine", "COpenBLAS", "FileWriting"], swiftSettings: nativeSwift),
+        .target(name: "NN", dependencies: ["Engine", "FileWriting"], swiftSettings: nativeSwift),
         .target(name: "FractalModel", dependencies: ["NN", "PianoRoll", "Yams"], swiftSettings: nativeSwift),
         .target(name: "ModelStore", dependencies: ["FractalModel", "NN", "Engine", "PianoRoll", "FileWriting"], swiftSettings: nativeSwift),
         .target(name: "Generation", dependencies: ["ModelStore", "FractalModel", "Engine", "PianoRoll", "MIDIFile"],

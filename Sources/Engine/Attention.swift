@@ -44,18 +44,15 @@ extension AttentionLayout {
         let units = batch * heads
         let scores = queryLength * keyLength
         let work = scores * headDimension * 4
-        let run = {
-            Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
-                let scratch = Storage(count: 2 * scores + transposeScratch)
-                for unit in range {
-                    let p = probabilities.map { $0 + unit * scores } ?? scratch.pointer
-                    forwardUnit(b: unit / heads, h: unit % heads, p: p, dropped: scratch.pointer + scores,
-                                transposed: scratch.pointer + 2 * scores)
-                }
-                withExtendedLifetime(scratch) {}
+        Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
+            let scratch = Storage(count: 2 * scores + transposeScratch)
+            for unit in range {
+                let p = probabilities.map { $0 + unit * scores } ?? scratch.pointer
+                forwardUnit(b: unit / heads, h: unit % heads, p: p, dropped: scratch.pointer + scores,
+                            transposed: scratch.pointer + 2 * scores)
             }
+            withExtendedLifetime(scratch) {}
         }
-        if usesSmallKernel { run() } else { Engine.withSingleThreadedBLAS(run) }
     }
 
     /// Writes `source ⊙ mask / (1 − p)` for the dropout mask of (b, h) into `target`.
@@ -114,18 +111,15 @@ extension AttentionLayout {
         let units = batch * heads
         let scores = queryLength * keyLength
         let work = scores * headDimension * 8
-        let run = {
-            Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
-                let scratch = Storage(count: 2 * scores + transposeScratch)
-                for unit in range {
-                    backwardUnit(b: unit / heads, h: unit % heads, p: probabilities + unit * scores, dp: scratch.pointer,
-                                 dropped: scratch.pointer + scores, transposed: scratch.pointer + 2 * scores,
-                                 go: gradientOutput, gq: gradientQuery, gk: gradientKey, gv: gradientValue)
-                }
-                withExtendedLifetime(scratch) {}
+        Engine.parallelChunks(units, grain: max(1, 65_536 / max(work, 1))) { range in
+            let scratch = Storage(count: 2 * scores + transposeScratch)
+            for unit in range {
+                backwardUnit(b: unit / heads, h: unit % heads, p: probabilities + unit * scores, dp: scratch.pointer,
+                             dropped: scratch.pointer + scores, transposed: scratch.pointer + 2 * scores,
+                             go: gradientOutput, gq: gradientQuery, gk: gradientKey, gv: gradientValue)
             }
+            withExtendedLifetime(scratch) {}
         }
-        if usesSmallKernel { run() } else { Engine.withSingleThreadedBLAS(run) }
     }
 
     private func backwardUnit(b: Int, h: Int, p: UnsafeMutablePointer<Float>, dp: UnsafeMutablePointer<Float>,

@@ -51,12 +51,12 @@ public enum EngineBenchmark {
         return (best, (now(CLOCK_PROCESS_CPUTIME_ID) - cpuStart) / Double(max(1, repetitions)))
     }
 
-    /// Raw `cblas_sgemm` on `[m, k] · [k, n]` (the yardstick).
+    /// OpenBLAS `sgemm` on `[m, k] · [k, n]`, shared over the engine's threads (the yardstick).
     public static func sgemm(m: Int, n: Int, k: Int, repetitions: Int = 5) -> Result {
         let a = Tensor(shape: [m, k], repeating: 0.5), b = Tensor(shape: [k, n], repeating: 0.25)
         let c = Tensor.zeros([m, n])
         let seconds = fastest(repetitions: repetitions) {
-            Engine.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k,
+            Engine.sharedSGEMM(transposeA: false, transposeB: false, m: m, n: n, k: k,
                          a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
         }
         return Result(name: "sgemm \(m)×\(k)·\(k)×\(n)", seconds: seconds, flops: 2 * Double(m * n * k))
@@ -88,7 +88,7 @@ public enum EngineBenchmark {
         let name = "linear \(rows)×\(inFeatures)→\(outFeatures)"
         let viaSgemm = fastest(repetitions: repetitions) {
             for row in 0..<rows { (out.pointer + row * outFeatures).update(from: b.pointer, count: outFeatures) }
-            Engine.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+            Engine.sharedSGEMM(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                          a: x.pointer, lda: inFeatures, b: w.pointer, ldb: inFeatures, beta: 1, c: out.pointer, ldc: outFeatures)
         }
         let packedOnce = PackedWeight(w)

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Synchronization
 
 /// The numerical core of FractalMIDI: fp32 CPU tensors, reverse-mode automatic
@@ -54,11 +53,11 @@ import Synchronization
 ///   the attention weights, `dropout:generator:`); ``KVCache`` for incremental decoding.
 ///
 /// ## Threads
-/// ``Engine/setThreadCount(_:)`` (default: all cores) sizes both the engine's
-/// ``ThreadPool`` (elementwise, reduction, normalisation and attention kernels) and
-/// OpenBLAS. The two never oversubscribe: large GEMMs run on OpenBLAS's threads from the
-/// calling thread, and kernels that call `sgemm` from inside the pool (attention over
-/// longer sequences, batched small products) switch OpenBLAS to one thread meanwhile.
+/// ``Engine/setThreadCount(_:)`` (default: all cores) sizes the engine's ``ThreadPool``,
+/// which runs every kernel. OpenBLAS stays on one thread: a large product is cut into
+/// strips, one per pool thread, each a one-thread `sgemm`, so the engine may be called from
+/// several threads at once (a multi-threaded OpenBLAS may not), and no second set of
+/// threads competes for the cores.
 /// Attention over short sequences never calls `sgemm`: a register-blocked SIMD kernel
 /// handles each (sequence, head) in L1, in parallel over the batch. Packed-weight products
 /// share their panels out over the pool, whose threads spin briefly between jobs.
@@ -78,14 +77,13 @@ public enum Engine {
     /// The number of threads the engine and OpenBLAS use.
     public static var threadCount: Int { sharedPool.withLock { $0.threadCount } }
 
-    /// Sets how many threads the engine's kernels and OpenBLAS may use (at least 1).
+    /// Sets how many threads the engine's kernels may use (at least 1).
     /// The default is the number of cores.
     public static func setThreadCount(_ count: Int) {
         let count = max(1, count)
         sharedPool.withLock { pool in
             if pool.threadCount != count { pool = ThreadPool(threadCount: count) }
         }
-        openblas_set_num_threads(Int32(count))
     }
 
     /// Whether ops on this thread (or task) are currently being recorded for `backward()`.
@@ -103,24 +101,15 @@ public enum Engine {
 
     /// Runs `body(part)` once for each `part` in `0..<parts`, the parts spread over the pool's
     /// threads, and returns when all are done. Inside a part the engine's kernels run serially
-    /// on its thread (and OpenBLAS on one thread), so this suits independent pieces of work
+    /// on its thread, so this suits independent pieces of work
     /// whose every op is too small to share out by itself: a sampler's short sequences, some
     /// of the batch on each thread. With one thread, or from inside another parallel job, the
     /// parts run in order on the caller. Parts must write disjoint outputs.
     public static func runConcurrently(_ parts: Int, _ body: (Int) -> Void) {
-        let pool = Engine.pool
-        if parts <= 1 || pool.threadCount == 1 {
-            for part in 0..<max(parts, 0) { body(part) }
-            return
-        }
-        withSingleThreadedBLAS { pool.parallelFor(parts, body) }
+        pool.parallelFor(max(parts, 0), body)
     }
 
-    static let sharedPool: Mutex<ThreadPool> = {
-        let cores = ThreadPool.availableCores
-        openblas_set_num_threads(Int32(cores))
-        return Mutex(ThreadPool(threadCount: cores))
-    }()
+    static let sharedPool = Mutex(ThreadPool(threadCount: ThreadPool.availableCores))
 
     /// The pool kernels run on.
     static var pool: ThreadPool { sharedPool.withLock { $0 } }

@@ -27,9 +27,11 @@ extension Tensor {
         let loss = Tensor(totalWeight == 0 ? 0 : sumContiguous(losses, rows) / totalWeight)
         let scale = totalWeight == 0 ? 0 : 1 / totalWeight
         let shape = logits.shape
+        // The backward holds the tensor, not its pointer: a pointer alone would let the buffer
+        // go back to the pool when this function returns, to be reused before the backward.
         return record(loss, inputs: [logits]) { g in
             let dx = Tensor(uninitializedShape: shape)
-            let d = dx.pointer
+            let d = dx.pointer, lp = logProbabilities.pointer
             let upstream = g.item * scale
             Engine.parallelChunks(rows, grain: max(1, 4096 / max(classes, 1))) { range in
                 for row in range {

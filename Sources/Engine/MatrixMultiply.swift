@@ -1,10 +1,15 @@
-import Synchronization
 import COpenBLAS
 
 /// Matrix products through OpenBLAS `sgemm`, transposes passed as flags (never copied).
+///
+/// OpenBLAS runs on one thread for the whole process, and the engine shares a large product
+/// out over its own pool (``Engine/sharedSGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``).
+/// A multi-threaded OpenBLAS is not safe to call from two threads at once (two training steps
+/// run side by side gave wrong gradients), and its thread count is a global setting that
+/// concurrent callers would fight over; one-thread calls from any number of threads are safe.
 
 extension Engine {
-/// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices.
+/// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices, on the calling thread.
 @inline(__always)
 static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -14,9 +19,52 @@ static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, al
         if beta == 0 { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
         return
     }
+    _ = Engine.openBLASOnOneThread
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
+
+/// The same product with the longer of C's two sides cut into one strip per pool thread,
+/// each strip a one-thread `sgemm` of its own.
+///
+/// The cut depends only on the shape and the thread count, never on whether the pool is free:
+/// called from inside another parallel job (or while another thread holds the pool) the
+/// strips run one after another on the caller, with the same bits. Products under
+/// ``sharedProductWork`` multiply-adds run whole, as OpenBLAS itself would.
+static func sharedSGEMM(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let pool = Engine.pool
+    let cutsRows = m >= n
+    let side = cutsRows ? m : n
+    // Strips are whole multiples of OpenBLAS's 16-wide register tile but the last.
+    let tiles = (side + 15) / 16
+    let strips = min(pool.threadCount, tiles)
+    guard strips > 1, m * n * k >= sharedProductWork else {
+        sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    pool.parallelFor(strips) { strip in
+        let start = tiles * strip / strips * 16, end = min(side, tiles * (strip + 1) / strips * 16)
+        if cutsRows {
+            sgemm(transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k, alpha: alpha,
+                  a: transposeA ? a + start : a + start * lda, lda: lda, b: b, ldb: ldb,
+                  beta: beta, c: c + start * ldc, ldc: ldc)
+        } else {
+            sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k, alpha: alpha,
+                  a: a, lda: lda, b: transposeB ? b + start * ldb : b + start, ldb: ldb,
+                  beta: beta, c: c + start, ldc: ldc)
+        }
+    }
+}
+
+/// Multiply-adds below which ``sharedSGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// runs a product whole (OpenBLAS's own threshold for using its threads).
+static let sharedProductWork = 1 << 18
+
+/// Sets OpenBLAS to one thread, once, before its first product.
+static let openBLASOnOneThread: Void = openblas_set_num_threads(1)
 }
 
 @inline(__always)
@@ -25,35 +73,6 @@ func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Fl
            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     Engine.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-}
-
-extension Engine {
-    /// Runs `body` with OpenBLAS limited to one thread, for `sgemm` calls made from inside
-    /// the engine's own parallel loops.
-    ///
-    /// Scopes nest and overlap: work shared out with ``runConcurrently(_:_:)`` runs inside one
-    /// scope and its attention opens more, on several threads at once. OpenBLAS's thread count
-    /// is global, so only the first scope to open sets it to one and only the last to close
-    /// restores it; an inner scope that restored it would let another thread's `sgemm` run
-    /// multi-threaded beside a concurrent call, which OpenBLAS does not support.
-    static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
-        let threads = Engine.threadCount
-        if threads == 1 { return body() }
-        singleThreadedBLASScopes.withLock { open in
-            if open == 0 { openblas_set_num_threads(1) }
-            open += 1
-        }
-        defer {
-            singleThreadedBLASScopes.withLock { open in
-                open -= 1
-                if open == 0 { openblas_set_num_threads(Int32(threads)) }
-            }
-        }
-        return body()
-    }
-
-    /// How many ``withSingleThreadedBLAS(_:)`` scopes are open, on any thread.
-    private static let singleThreadedBLASScopes = Mutex(0)
 }
 
 extension Tensor {
@@ -86,17 +105,15 @@ extension Tensor {
         let strideA = shape[rank - 2] * shape[rank - 1], strideB = other.shape[rank - 2] * other.shape[rank - 1]
         let perProduct = m * n * k
         if batch > 1 && perProduct < 1 << 21 && Engine.threadCount > 1 {
-            Engine.withSingleThreadedBLAS {
-                Engine.parallelChunks(batch, grain: max(1, (1 << 20) / max(perProduct, 1))) { range in
-                    for i in range {
-                        sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
-                              a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * m * n, ldc: n)
-                    }
+            Engine.parallelChunks(batch, grain: max(1, (1 << 20) / max(perProduct, 1))) { range in
+                for i in range {
+                    sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
+                          a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * m * n, ldc: n)
                 }
             }
         } else {
             for i in 0..<batch {
-                sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
+                Engine.sharedSGEMM(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
                       a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * m * n, ldc: n)
             }
         }
@@ -145,7 +162,7 @@ extension Tensor {
                     for row in range { (c + row * outFeatures).update(from: b, count: outFeatures) }
                 }
             }
-            sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+            Engine.sharedSGEMM(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                   a: pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
                   beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
         }
@@ -162,7 +179,7 @@ extension Tensor {
                     PackedWeight(transposing: w.pointer, rows: outFeatures, columns: inFeatures)
                         .multiply(g2.pointer, rows: rows, bias: nil, into: dx.pointer)
                 } else {
-                    sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                    Engine.sharedSGEMM(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
                           a: g2.pointer, lda: outFeatures, b: w.pointer, ldb: inFeatures, c: dx.pointer, ldc: inFeatures)
                 }
                 grads.append(dx)
@@ -171,7 +188,7 @@ extension Tensor {
             }
             if wNeeds {
                 let dw = Tensor(uninitializedShape: w.shape)
-                sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                Engine.sharedSGEMM(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
                       a: g2.pointer, lda: outFeatures, b: x.pointer, ldb: inFeatures, c: dw.pointer, ldc: inFeatures)
                 grads.append(dw)
             } else {

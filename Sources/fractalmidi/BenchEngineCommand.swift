@@ -10,7 +10,7 @@ struct BenchEngineCommand: ParsableCommand {
         abstract: "Measure the numerical engine: sgemm roof, Linear, and transformer-block forward + backward."
     )
 
-    @Option(name: .long, help: "Threads for the engine and OpenBLAS (default: all cores).")
+    @Option(name: .long, help: "Threads for the engine (default: all cores).")
     var threads: Int = ThreadPool.availableCores
 
     @Flag(name: .long, help: "Print one JSON object instead of a table.")
@@ -27,7 +27,6 @@ struct BenchEngineCommand: ParsableCommand {
         if json {
             print(result.json)
         } else {
-            print("\(BLASThreadTimeout.variable)=\(BLASThreadTimeout.current)")
             print(result.table)
         }
     }

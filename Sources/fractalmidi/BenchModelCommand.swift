@@ -69,7 +69,7 @@ struct BenchModelCommand: ParsableCommand {
             print(String(decoding: encoded, as: UTF8.self))
         } else {
             let used = benchmark.config
-            print("model \(config): batch \(benchmark.batch) × 128 × \(used.data.cropLength), \(Engine.threadCount) thread(s), num_iter_list \(used.sampling.numIterList), \(BLASThreadTimeout.variable)=\(BLASThreadTimeout.current)")
+            print("model \(config): batch \(benchmark.batch) × 128 × \(used.data.cropLength), \(Engine.threadCount) thread(s), num_iter_list \(used.sampling.numIterList)")
             print(String(format: "  training step  %.3f s   %.2f GFLOP/s", result.trainStepSeconds, result.trainGFLOPs))
             print(String(format: "  sample 1 roll  %.3f s   %.2f GFLOP/s", result.sampleSeconds, result.sampleGFLOPs))
             print(String(format: "  peak RSS       %.0f MB training, %.0f MB with sampling",

@@ -19,7 +19,6 @@ struct FractalMIDI: ParsableCommand {
     )
 
     static func main() {
-        BLASThreadTimeout.applyBeforeOpenBLASStarts()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -63,6 +63,25 @@ import Testing
         #expect(none.item == 0)
     }
 
+    @Test("cross-entropy's gradient stays right when tensors of its size are made between forward and backward")
+    func crossEntropyGradientOutlivesOtherAllocations() {
+        let logits = randomTensor([6, 7], seed: 28)
+        let targets: [Int32] = [0, 6, 2, 3, 1, 5]
+        let probabilities = logits.softmax().scalars
+        let loss = Engine.withGradients { Tensor.crossEntropy(logits: logits, targets: targets) }
+        // Buffers of the log-probabilities' size, taken from the pool and overwritten.
+        let others = (0..<4).map { _ in Tensor(shape: [6, 7], repeating: 1e6) }
+        loss.backward()
+        withExtendedLifetime(others) {}
+        let gradient = logits.grad?.scalars ?? []
+        var worst: Float = gradient.count == 42 ? 0 : .infinity
+        for (index, value) in gradient.enumerated() {
+            let onTarget: Float = Int32(index % 7) == targets[index / 7] ? 1 : 0
+            worst = max(worst, abs(value - (probabilities[index] - onTarget) / 6))
+        }
+        #expect(worst < 1e-6)
+    }
+
     @Test func dropoutIsSeededAndScaled() {
         let x = Tensor.ones([1000], requiresGrad: true)
         var g1 = Engine.RandomGenerator(seed: 5), g2 = Engine.RandomGenerator(seed: 5)

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Engine
 import Testing
 
@@ -232,26 +231,6 @@ struct ThreadPoolHandOffTests {
             let same = bits(parts) == bits(serial)
             #expect(same, "\(threads) threads")
         }
-    }
-
-    @Test("OpenBLAS stays on one thread until the last of several overlapping one-thread scopes closes")
-    func overlappingSingleThreadedBLASScopes() {
-        let original = Engine.threadCount
-        defer { Engine.setThreadCount(original) }
-        Engine.setThreadCount(2)
-        #expect(openblas_get_num_threads() == 2)
-        // 80 tokens of width 64: attention runs `sgemm` inside a one-thread scope of its own.
-        var rng = Engine.RandomGenerator(seed: 2)
-        let qkv = Tensor.randomNormal([1, 80, 3 * 64], generator: &rng)
-        var counts = [Int32](repeating: 0, count: 2)
-        counts.withUnsafeMutableBufferPointer { counts in
-            Engine.runConcurrently(2) { part in
-                _ = Tensor.attention(packedQKV: qkv, heads: 1)
-                counts[part] = openblas_get_num_threads()
-            }
-        }
-        #expect(counts == [1, 1])
-        #expect(openblas_get_num_threads() == 2)
     }
 
     @Test("a pool whose workers went to sleep still takes jobs, and shuts down")

@@ -11,20 +11,6 @@ struct CommandLineTests {
         tool = try CommandLineTool()
     }
 
-    @Test("the command shortens OpenBLAS's idle spin unless the user set OPENBLAS_THREAD_TIMEOUT")
-    func openBLASThreadTimeout() throws {
-        let tiny = SharedData.repositoryRoot.appendingPathComponent("config/train_tiny.yaml").path
-        let arguments = ["bench", "model", "--config", tiny, "--steps", "1", "--threads", "1"]
-        if ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
-            let result = try tool.run(arguments)
-            #expect(result.status == 0, "stderr: \(result.standardError)")
-            #expect(result.standardOutput.contains("OPENBLAS_THREAD_TIMEOUT=4"), "\(result.standardOutput)")
-        }
-        let chosen = try tool.run(arguments, environment: ["OPENBLAS_THREAD_TIMEOUT": "12"])
-        #expect(chosen.status == 0, "stderr: \(chosen.standardError)")
-        #expect(chosen.standardOutput.contains("OPENBLAS_THREAD_TIMEOUT=12"), "\(chosen.standardOutput)")
-    }
-
     @Test("info --json matches mido's golden file", .enabled(if: SharedData.shouldRun))
     func infoJSONMatchesGolden() throws {
         let midi = SharedData.url("midi-tests/music21-testPrimitive/test05.mid")

@@ -1,17 +1,16 @@
-import COpenBLAS
 import Engine
 import Foundation
 
 /// Measures the engine against the machine's matrix-multiply roof (`fractalmidi bench engine`):
-/// raw OpenBLAS `sgemm`, a Linear layer of the same size, and transformer-block training
-/// steps (forward + backward) at two shapes.
+/// OpenBLAS `sgemm` shared over the threads, a Linear layer of the same size, and
+/// transformer-block training steps (forward + backward) at two shapes.
 public struct EngineBenchmark: Sendable {
     /// The measured numbers. Rates are in GFLOP/s (10⁹ floating-point operations per second),
     /// times are medians in milliseconds.
     public struct Result: Sendable, Codable, Equatable {
-        /// Threads used by the engine and OpenBLAS.
+        /// Threads used by the engine.
         public var threads: Int
-        /// `cblas_sgemm` on 2048×512 · 512×2048.
+        /// OpenBLAS `sgemm` on 2048×512 · 512×2048, one strip per thread (`Tensor.matmul`).
         public var sgemmGFLOPS: Double
         /// `Linear` forward, 2048 rows, 512 → 2048 features.
         public var linearGFLOPS: Double
@@ -60,7 +59,7 @@ public struct EngineBenchmark: Sendable {
         public var rows: Int
         public var inputs: Int
         public var outputs: Int
-        /// Through `cblas_sgemm`, which packs the weight on every call.
+        /// Through `sgemm`, which packs the weight on every call.
         public var sgemmGFLOPS: Double
         /// Through the engine's `PackedWeight` (packed once beforehand for inference, inside
         /// every call for training).
@@ -135,7 +134,7 @@ public struct EngineBenchmark: Sendable {
     /// The small block: a lower-level block with thousands of short sequences.
     public static let smallBlock = BlockShape(batch: 8000, length: 21, width: 128, heads: 2)
 
-    /// Threads for the engine and OpenBLAS.
+    /// Threads for the engine.
     public var threads: Int
     /// Timed repetitions of the large block (the small block uses about half as many, at least 2).
     public var iterations: Int
@@ -188,23 +187,14 @@ public struct EngineBenchmark: Sendable {
         return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     }
 
-    /// `C = A · B` with A 2048×512 and B 512×2048 straight through `cblas_sgemm`.
+    /// `C = A · B` with A 2048×512 and B 512×2048 through `Tensor.matmul`: OpenBLAS `sgemm`
+    /// on each thread's strip of C, nothing recorded.
     static func sgemmGFLOPS(repetitions: Int) -> Double {
         let (m, k, n) = (2048, 512, 2048)
         var rng = Engine.RandomGenerator(seed: 1)
-        let a = (0..<(m * k)).map { _ in rng.uniform(in: -1..<1) }
-        let b = (0..<(k * n)).map { _ in rng.uniform(in: -1..<1) }
-        var c = [Float](repeating: 0, count: m * n)
-        let seconds = medianSeconds(repetitions: repetitions) {
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                                    1, pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
-                    }
-                }
-            }
-        }
+        let a = Tensor.randomUniform([m, k], in: -1..<1, generator: &rng)
+        let b = Tensor.randomUniform([k, n], in: -1..<1, generator: &rng)
+        let seconds = medianSeconds(repetitions: repetitions) { _ = a.matmul(b) }
         return 2 * Double(m * k * n) / seconds / 1e9
     }
 
