@@ -12,6 +12,21 @@ import Testing
         checkGradients([randomTensor([4, 5], seed: 20, scale: 2)]) { t in t[0].gelu() }
     }
 
+    @Test("GELU recorded for the backward gives the bits of GELU in inference, and the exact derivative")
+    func recordedGELU() {
+        let x = randomTensor([3, 29], seed: 31, scale: 3)   // 87 elements: a tail after the vectors
+        let plain = x.gelu().scalars
+        let recorded = Engine.withGradients { x.gelu() }
+        #expect(recorded.scalars.map(\.bitPattern) == plain.map(\.bitPattern))
+        Engine.withGradients { recorded.sum() }.backward()
+        var worst = x.grad?.count == 87 ? 0.0 : .infinity
+        for (input, gradient) in zip(x.scalars.map(Double.init), (x.grad?.scalars ?? []).map(Double.init)) {
+            let exact = 0.5 * (1 + erf(input / 2.0.squareRoot())) + input * exp(-input * input / 2) / (2 * Double.pi).squareRoot()
+            worst = max(worst, abs(gradient - exact))
+        }
+        #expect(worst < 1e-5)
+    }
+
     @Test func softmaxValuesAndGradients() {
         let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, -1, 0, 1000])
         let y = x.softmax().scalars
@@ -97,6 +112,24 @@ import Testing
         let y = Engine.withGradients { x.dropout(probability: 0.25, generator: &g3).sum() }
         y.backward()
         #expect(x.grad?.scalars == a)
+    }
+
+    @Test("dropout recorded for the backward gives the bits of dropout in inference, and its gradient uses the same mask")
+    func recordedDropout() {
+        let x = randomTensor([5, 13], seed: 32)   // 65 elements: a tail after the whole bytes
+        let weights = randomTensor([5, 13], seed: 33, requiresGrad: false)
+        var g1 = Engine.RandomGenerator(seed: 8), g2 = Engine.RandomGenerator(seed: 8)
+        let plain = x.dropout(probability: 0.4, generator: &g1).scalars
+        let recorded = Engine.withGradients { x.dropout(probability: 0.4, generator: &g2) }
+        #expect(recorded.scalars.map(\.bitPattern) == plain.map(\.bitPattern))
+        Engine.withGradients { (recorded * weights).sum() }.backward()
+        let keep = 1 / (1 - Float(0.4))
+        let expected = zip(x.scalars, plain).enumerated().map { index, pair in
+            pair.1 == 0 && pair.0 != 0 ? Float(0) : weights.scalars[index] * keep
+        }
+        let dropped = plain.filter { $0 == 0 }.count
+        #expect(dropped > 10 && dropped < 45)
+        #expect(x.grad?.scalars == expected)
     }
 
     @Test func indexingGradients() {
