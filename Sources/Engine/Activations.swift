@@ -3,15 +3,10 @@
 extension Tensor {
     /// The Gaussian error linear unit in PyTorch's default exact form,
     /// `x · Φ(x) = 0.5 · x · (1 + erf(x / √2))` (erf to within 1.5e-7).
-    ///
-    /// When the result is recorded, the pass that computes erf also writes the derivative,
-    /// so the backward is one multiply instead of a second erf.
     public func gelu() -> Tensor {
-        guard needsGradient && Engine.isRecording else {
-            return unaryMap(self, { geluForward($0) }, { geluForward(Vec(repeating: $0))[0] })
-        }
-        let (out, derivative) = geluWithDerivative(self)
-        return Tensor.record(out, inputs: [self]) { g in [broadcastBinary(MultiplyOperation.self, g, derivative)] }
+        let out = unaryMap(self, { geluForward($0) }, { geluForward(Vec(repeating: $0))[0] })
+        let x = detached()
+        return Tensor.record(out, inputs: [self]) { g in [geluBackward(x, g)] }
     }
 
     /// Softmax along `axis` (the last by default).
@@ -74,33 +69,22 @@ extension Tensor {
     return 0.5 * x * (1 + erf)
 }
 
-/// GELU of `x` and its derivative dGELU/dx = Φ(x) + x · φ(x), with φ(x) = e^{−x²/2} / √(2π),
-/// from one erf per element.
-func geluWithDerivative(_ x: Tensor) -> (value: Tensor, derivative: Tensor) {
-    let value = Tensor(uninitializedShape: x.shape), derivative = Tensor(uninitializedShape: x.shape)
-    let px = x.pointer, pv = value.pointer, pd = derivative.pointer
+/// dGELU/dx = Φ(x) + x · φ(x), with φ(x) = e^{−x²/2} / √(2π).
+func geluBackward(_ x: Tensor, _ g: Tensor) -> Tensor {
+    let out = Tensor(uninitializedShape: x.shape)
+    let px = x.pointer, pg = g.pointer, po = out.pointer
     let count = x.count
     Engine.parallelChunks((count + 7) / 8, grain: Engine.elementwiseGrain / 8) { range in
         let end = min(count, range.upperBound * 8)
         var i = range.lowerBound * 8
-        func both(_ v: Vec) -> (value: Vec, derivative: Vec) {
+        func derivative(_ v: Vec) -> Vec {
             let (erf, gaussian) = erfAndGaussian(v * 0.707_106_781_186_547_5)
-            return (0.5 * v * (1 + erf), 0.5 * (1 + erf) + v * gaussian * 0.398_942_280_401_432_7)
+            return 0.5 * (1 + erf) + v * gaussian * 0.398_942_280_401_432_7
         }
-        while i + 8 <= end {
-            let (v, d) = both(load(px + i))
-            store(v, pv + i)
-            store(d, pd + i)
-            i += 8
-        }
-        while i < end {
-            let (v, d) = both(Vec(repeating: px[i]))
-            pv[i] = v[0]
-            pd[i] = d[0]
-            i += 1
-        }
+        while i + 8 <= end { store(load(pg + i) * derivative(load(px + i)), po + i); i += 8 }
+        while i < end { po[i] = pg[i] * derivative(Vec(repeating: px[i]))[0]; i += 1 }
     }
-    return (value, derivative)
+    return out
 }
 
 /// The largest of `n` contiguous floats.

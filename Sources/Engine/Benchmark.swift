@@ -57,7 +57,7 @@ public enum EngineBenchmark {
         let c = Tensor.zeros([m, n])
         let seconds = fastest(repetitions: repetitions) {
             Engine.sharedSGEMM(transposeA: false, transposeB: false, m: m, n: n, k: k,
-                         a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+                               a: a.pointer, lda: k, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
         }
         return Result(name: "sgemm \(m)×\(k)·\(k)×\(n)", seconds: seconds, flops: 2 * Double(m * n * k))
     }
@@ -89,7 +89,7 @@ public enum EngineBenchmark {
         let viaSgemm = fastest(repetitions: repetitions) {
             for row in 0..<rows { (out.pointer + row * outFeatures).update(from: b.pointer, count: outFeatures) }
             Engine.sharedSGEMM(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                         a: x.pointer, lda: inFeatures, b: w.pointer, ldb: inFeatures, beta: 1, c: out.pointer, ldc: outFeatures)
+                               a: x.pointer, lda: inFeatures, b: w.pointer, ldb: inFeatures, beta: 1, c: out.pointer, ldc: outFeatures)
         }
         let packedOnce = PackedWeight(w)
         let viaPacked = fastest(repetitions: repetitions) {

@@ -4,9 +4,11 @@ import COpenBLAS
 ///
 /// OpenBLAS runs on one thread for the whole process, and the engine shares a large product
 /// out over its own pool (``Engine/sharedSGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``).
-/// A multi-threaded OpenBLAS is not safe to call from two threads at once (two training steps
-/// run side by side gave wrong gradients), and its thread count is a global setting that
-/// concurrent callers would fight over; one-thread calls from any number of threads are safe.
+/// OpenBLAS's thread count is one setting for the whole process: switching it to one thread
+/// around the engine's parallel loops (as the engine once did) lets one caller change it under
+/// another's products when the engine is called from several threads, and OpenBLAS's own
+/// threads compete with the pool's for the cores. One-thread calls from any number of threads
+/// need neither.
 
 extension Engine {
 /// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices, on the calling thread.
@@ -114,7 +116,7 @@ extension Tensor {
         } else {
             for i in 0..<batch {
                 Engine.sharedSGEMM(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
-                      a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * m * n, ldc: n)
+                                   a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, c: c + i * m * n, ldc: n)
             }
         }
         let x = detached(), y = other.detached()
@@ -163,8 +165,8 @@ extension Tensor {
                 }
             }
             Engine.sharedSGEMM(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                  a: pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
-                  beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
+                               a: pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
+                               beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
         }
         let x = detached(), w = weight.detached()
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
@@ -180,7 +182,7 @@ extension Tensor {
                         .multiply(g2.pointer, rows: rows, bias: nil, into: dx.pointer)
                 } else {
                     Engine.sharedSGEMM(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
-                          a: g2.pointer, lda: outFeatures, b: w.pointer, ldb: inFeatures, c: dx.pointer, ldc: inFeatures)
+                                       a: g2.pointer, lda: outFeatures, b: w.pointer, ldb: inFeatures, c: dx.pointer, ldc: inFeatures)
                 }
                 grads.append(dx)
             } else {
@@ -189,7 +191,7 @@ extension Tensor {
             if wNeeds {
                 let dw = Tensor(uninitializedShape: w.shape)
                 Engine.sharedSGEMM(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
-                      a: g2.pointer, lda: outFeatures, b: x.pointer, ldb: inFeatures, c: dw.pointer, ldc: inFeatures)
+                                   a: g2.pointer, lda: outFeatures, b: x.pointer, ldb: inFeatures, c: dw.pointer, ldc: inFeatures)
                 grads.append(dw)
             } else {
                 grads.append(nil)

@@ -70,15 +70,17 @@ struct ConcurrentUseTests {
     }
 
     /// The gradients of a small training step: a layer too wide to pack (its products and
-    /// weight gradient cut into strips), then batched small products.
+    /// weight gradient cut into strips), batched small products, and a cross-entropy loss.
     static func gradientBits(seed: UInt64) -> [UInt32] {
         var generator = Engine.RandomGenerator(seed: seed)
         let x = Tensor.randomNormal([512, 320], generator: &generator, requiresGrad: true)
         let w = Tensor.randomNormal([320, 320], standardDeviation: 0.05, generator: &generator, requiresGrad: true)
+        let targets = (0..<512).map { _ in Int32(generator.next() % 16) }
         let loss = Engine.withGradients { () -> Tensor in
             let h = x.linear(weight: w)
             let rows = h.reshaped([32, 16, 320])
-            return rows.matmul(rows, transposeOther: true).squared().mean() + h.squared().mean()
+            let scores = rows.matmul(rows, transposeOther: true)
+            return Tensor.crossEntropy(logits: scores.reshaped([512, 16]), targets: targets) + h.squared().mean()
         }
         loss.backward()
         return (x.grad!.scalars + w.grad!.scalars).map(\.bitPattern)
@@ -90,7 +92,7 @@ struct ConcurrentUseTests {
         let mismatches = Self.at(threads: 2) { () -> Int in
             let alone = seeds.map { Self.gradientBits(seed: $0) }
             let found = Mutex(0)
-            for _ in 0..<3 {
+            for _ in 0..<12 {
                 DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
                     if Self.gradientBits(seed: seeds[i]) != alone[i] { found.withLock { $0 += 1 } }
                 }
