@@ -55,9 +55,10 @@ import Synchronization
 /// ## Threads
 /// ``Engine/setThreadCount(_:)`` (default: all cores) sizes the engine's ``ThreadPool``,
 /// which runs every kernel. OpenBLAS stays on one thread: a large product is cut into
-/// strips, one per pool thread, each a one-thread `sgemm`, so the engine may be called from
-/// several threads at once (a multi-threaded OpenBLAS may not), and no second set of
-/// threads competes for the cores.
+/// strips, one per pool thread, each a one-thread `sgemm`. No process-wide setting changes
+/// while the engine runs, so it may be called from several threads at once (a caller that
+/// finds the pool busy runs its work on its own thread, with the same bits), and no second
+/// set of threads competes for the cores.
 /// Attention over short sequences never calls `sgemm`: a register-blocked SIMD kernel
 /// handles each (sequence, head) in L1, in parallel over the batch. Packed-weight products
 /// share their panels out over the pool, whose threads spin briefly between jobs.
