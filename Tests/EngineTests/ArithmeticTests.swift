@@ -115,13 +115,6 @@ import Testing
 /// into segments shared out over the threads.
 @Suite("Long rows shared out over the threads", .serialized)
 struct LongRowTests {
-    static func withThreads<R>(_ threads: Int, _ body: () -> R) -> R {
-        let original = Engine.threadCount
-        Engine.setThreadCount(threads)
-        defer { Engine.setThreadCount(original) }
-        return body()
-    }
-
     @Test("adds, broadcasts, slices and fills over rows of 100,003 elements: exact values, same bits at any thread count")
     func longRows() {
         var rng = Engine.RandomGenerator(seed: 8)
@@ -133,7 +126,7 @@ struct LongRowTests {
             [(a + b).scalars, (a * column).scalars, a.sliced(alongAxis: 0, 1..<3).scalars,
              a.sliced(alongAxis: 1, 17..<90_017).scalars, Tensor(shape: [200_001], repeating: 2.5).scalars]
         }
-        let one = Self.withThreads(1, results)
+        let one = withEngineThreads(1, results)
         let sums: [Float] = zip(sa, sb).map { $0 + $1 }
         let sumsMatch = one[0] == sums
         #expect(sumsMatch, "a + b")
@@ -149,7 +142,7 @@ struct LongRowTests {
         #expect(one[4].count == 200_001 && one[4].allSatisfy { $0 == 2.5 })
         for threads in [2, 3] {
             let bits = { (rows: [[Float]]) -> [[UInt32]] in rows.map { $0.map(\.bitPattern) } }
-            let same = bits(Self.withThreads(threads, results)) == bits(one)
+            let same = bits(withEngineThreads(threads, results)) == bits(one)
             #expect(same, "\(threads) threads")
         }
     }

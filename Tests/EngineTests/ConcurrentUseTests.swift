@@ -8,14 +8,6 @@ import Testing
 /// threads at once.
 @Suite("products over several threads, and callers on several threads", .serialized)
 struct ConcurrentUseTests {
-    /// Runs `body` at `threads` engine threads, then restores the count.
-    static func at<R>(threads: Int, _ body: () -> R) -> R {
-        let original = Engine.threadCount
-        defer { Engine.setThreadCount(original) }
-        Engine.setThreadCount(threads)
-        return body()
-    }
-
     /// `op(a) · op(b)` in double precision, for matrices given row-major as their stored shapes.
     static func reference(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> [Double] {
         let av = a.scalars, bv = b.scalars
@@ -43,7 +35,7 @@ struct ConcurrentUseTests {
         let b = Tensor.randomNormal(transposeB ? [n, k] : [k, n], generator: &generator)
         let expected = Self.reference(a, b, transposeA: transposeA, transposeB: transposeB)
         for threads in [1, 2, 3] {
-            let product = Self.at(threads: threads) {
+            let product = withEngineThreads(threads) {
                 a.matmul(b, transposeSelf: transposeA, transposeOther: transposeB).scalars
             }
             let worst = zip(product, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
@@ -57,7 +49,7 @@ struct ConcurrentUseTests {
         let a = Tensor.randomNormal([400, 96], generator: &generator)
         let b = Tensor.randomNormal([96, 130], generator: &generator)
         for threads in [2, 3] {
-            let same = Self.at(threads: threads) { () -> Bool in
+            let same = withEngineThreads(threads) { () -> Bool in
                 let alone = a.matmul(b).scalars.map(\.bitPattern)
                 var inside = [[UInt32]](repeating: [], count: 2)
                 inside.withUnsafeMutableBufferPointer { inside in
@@ -89,7 +81,7 @@ struct ConcurrentUseTests {
     @Test("training steps on several threads at once each get the gradients they get alone")
     func trainingStepsOnSeveralThreads() {
         let seeds: [UInt64] = [1, 2, 3, 4]
-        let mismatches = Self.at(threads: 2) { () -> Int in
+        let mismatches = withEngineThreads(2) { () -> Int in
             let alone = seeds.map { Self.gradientBits(seed: $0) }
             let found = Mutex(0)
             for _ in 0..<12 {
@@ -105,7 +97,7 @@ struct ConcurrentUseTests {
     @Test("OpenBLAS runs on one thread whatever the engine's thread count")
     func openBLASStaysOnOneThread() {
         let counts = [2, 3].map { threads in
-            Self.at(threads: threads) { () -> Int32 in
+            withEngineThreads(threads) { () -> Int32 in
                 _ = Self.gradientBits(seed: 5)
                 return openblas_get_num_threads()
             }

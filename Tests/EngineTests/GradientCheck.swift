@@ -8,6 +8,14 @@ func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1, requiresGrad: 
     return Tensor(shape: shape, scalars: values, requiresGrad: requiresGrad)
 }
 
+/// Runs `body` with the engine at `threads` threads, then restores the previous count.
+func withEngineThreads<R>(_ threads: Int, _ body: () -> R) -> R {
+    let original = Engine.threadCount
+    defer { Engine.setThreadCount(original) }
+    Engine.setThreadCount(threads)
+    return body()
+}
+
 /// Checks the gradients `backward()` gives for `inputs` against central finite differences
 /// (every `elementStride`-th element, to keep large cases fast).
 ///
