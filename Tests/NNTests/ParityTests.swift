@@ -110,10 +110,10 @@ struct ParityTests {
         try checkParameterGradients(layer, file)
     }
 
-    @Test("the unfused attention path (used for attention dropout) matches the fixture")
-    func unfusedAttention() throws {
-        // Dropout so small that no element is dropped switches to the unfused path;
-        // with a fixed seed the mask is reproducible, and at p = 1e-7 it keeps all 200 scores.
+    @Test("attention with dropout active matches the fixture when no weight is dropped")
+    func attentionWithDropoutActive() throws {
+        // At p = 1e-7 and a fixed seed the mask keeps all 200 weights, so the dropout kernel
+        // must give PyTorch's attention without dropout.
         let file = try Fixture.load("attention_bidirectional.safetensors")
         var rng = Engine.RandomGenerator(seed: 2)
         let layer = MultiHeadAttention(width: 8, heads: 2, attentionDropout: 1e-7, generator: &rng)
@@ -122,6 +122,34 @@ struct ParityTests {
         var dropoutRNG = Engine.RandomGenerator(seed: 3)
         try checkForwardBackward(file) { layer($0, keyPaddingMask: mask, generator: &dropoutRNG) }
         try checkParameterGradients(layer, file)
+    }
+
+    @Test("attention dropout drops the weights that dropout on the softmax of separate ops drops",
+          arguments: [false, true])
+    func attentionDropoutMatchesSeparateOps(causal: Bool) throws {
+        let (batch, length, width, heads) = (2, 7, 12, 3)
+        let headWidth = width / heads
+        var rng = Engine.RandomGenerator(seed: 21)
+        let layer = MultiHeadAttention(width: width, heads: heads, attentionDropout: 0.3, generator: &rng)
+        let x = Tensor.randomNormal([batch, length, width], generator: &rng)
+        let padding = (0..<(batch * length)).map { $0 == length - 1 }
+        var fusedRNG = Engine.RandomGenerator(seed: 5), separateRNG = fusedRNG
+        let fused = layer(x, causal: causal, keyPaddingMask: padding, generator: &fusedRNG)
+        // softmax(q kᵀ / √d + masks) → dropout → · v, op by op.
+        let split = layer.qkv(x).reshaped([batch, length, 3, heads, headWidth]).permuted([2, 0, 3, 1, 4])
+        func part(_ index: Int) -> Tensor {
+            split.sliced(alongAxis: 0, index..<(index + 1)).reshaped([batch, heads, length, headWidth])
+        }
+        var scores = part(0).matmul(part(1), transposeOther: true).scaled(by: 1 / Float(headWidth).squareRoot())
+        let above = (0..<(length * length)).map { causal && $0 % length > $0 / length ? Float(1) : 0 }
+        scores = scores.maskedFill(Tensor(shape: [length, length], scalars: above), with: -.infinity)
+        scores = scores.maskedFill(Tensor(shape: [batch, 1, 1, length], scalars: padding.map { $0 ? 1 : 0 }), with: -.infinity)
+        let weights = scores.softmax().dropout(probability: 0.3, generator: &separateRNG)
+        let separate = layer.proj(weights.matmul(part(2)).permuted([0, 2, 1, 3]).reshaped([batch, length, width]))
+        #expect(fusedRNG.counter == separateRNG.counter)
+        #expect(relativeError(fused.scalars, separate.scalars) < Self.tolerance)
+        #expect(fused.scalars != layer(x, causal: causal, keyPaddingMask: padding, generator: &separateRNG).scalars,
+                "a different stream should drop different weights")
     }
 
     func block(_ file: SafeTensorsFile) throws -> TransformerBlock {

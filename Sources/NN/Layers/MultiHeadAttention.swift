@@ -47,12 +47,10 @@ public final class MultiHeadAttention: Layer {
     public func callAsFunction(_ x: Tensor, causal: Bool = false, keyPaddingMask: [Bool]? = nil,
                                generator: inout Engine.RandomGenerator) -> Tensor {
         let packed = qkv(x)
-        let mixed: Tensor
-        if attentionDropout.isActive {
-            mixed = unfusedAttention(packed, causal: causal, keyPaddingMask: keyPaddingMask, generator: &generator)
-        } else {
-            mixed = Tensor.attention(packedQKV: packed, heads: heads, causal: causal, keyPaddingMask: keyPaddingMask)
-        }
+        let mixed = attentionDropout.isActive
+            ? Tensor.attention(packedQKV: packed, heads: heads, causal: causal, keyPaddingMask: keyPaddingMask,
+                               dropout: attentionDropout.probability, generator: &generator)
+            : Tensor.attention(packedQKV: packed, heads: heads, causal: causal, keyPaddingMask: keyPaddingMask)
         return projectionDropout(proj(mixed), generator: &generator)
     }
 
@@ -79,31 +77,5 @@ public final class MultiHeadAttention: Layer {
         cache.append(key: packed.sliced(alongAxis: 2, width..<(2 * width)),
                      value: packed.sliced(alongAxis: 2, (2 * width)..<(3 * width)))
         return proj(cache.attend(query: query))
-    }
-
-    /// Attention from separate ops, so dropout can act on the probabilities:
-    /// softmax(q kᵀ / √d + masks) → dropout → · v.
-    private func unfusedAttention(_ packed: Tensor, causal: Bool, keyPaddingMask: [Bool]?,
-                                  generator: inout Engine.RandomGenerator) -> Tensor {
-        let (batch, length, width) = (packed.shape[0], packed.shape[1], packed.shape[2] / 3)
-        let headWidth = width / heads
-        // [batch, length, 3, heads, headWidth] → [3, batch, heads, length, headWidth]
-        let split = packed.reshaped([batch, length, 3, heads, headWidth]).permuted([2, 0, 3, 1, 4])
-        func part(_ index: Int) -> Tensor {
-            split.sliced(alongAxis: 0, index..<(index + 1)).reshaped([batch, heads, length, headWidth])
-        }
-        let (query, key, value) = (part(0), part(1), part(2))
-        var scores = query.matmul(key, transposeOther: true).scaled(by: 1 / Float(headWidth).squareRoot())
-        if causal {
-            var above = [Float](repeating: 0, count: length * length)
-            for i in 0..<length { for j in (i + 1)..<max(i + 1, length) { above[i * length + j] = 1 } }
-            scores = scores.maskedFill(Tensor(shape: [length, length], scalars: above), with: -.infinity)
-        }
-        if let keyPaddingMask {
-            let padding = Tensor(shape: [batch, 1, 1, length], scalars: keyPaddingMask.map { $0 ? 1 : 0 })
-            scores = scores.maskedFill(padding, with: -.infinity)
-        }
-        let probabilities = attentionDropout(scores.softmax(), generator: &generator)
-        return probabilities.matmul(value).permuted([0, 2, 1, 3]).reshaped([batch, length, width])
     }
 }
