@@ -1,5 +1,6 @@
 import FileWriting
 import Foundation
+import Synchronization
 
 /// The studio's sessions: one JSON document per session in a folder, `ID.json`, written
 /// through a temporary file and a rename so that a crash or a full disk leaves the last
@@ -172,10 +173,22 @@ public struct SessionStore: Sendable {
         return stamp
     }
 
-    /// Now, as an ISO 8601 timestamp with milliseconds (sortable as text).
+    /// The last stamp given out, in milliseconds since 1970.
+    private static let lastStamp = Mutex<Int64>(0)
+
+    /// Now, as an ISO 8601 timestamp with milliseconds (sortable as text), later than every
+    /// stamp given before in this process, so that two saves within one millisecond still list
+    /// the last one first.
     static func timestamp() -> String {
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let milliseconds = lastStamp.withLock { last in
+            last = max(now, last + 1)
+            return last
+        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        // A fifth of a millisecond past it, so that the printed milliseconds are these whether
+        // the formatter rounds or truncates.
+        return formatter.string(from: Date(timeIntervalSince1970: (Double(milliseconds) + 0.2) / 1000))
     }
 }

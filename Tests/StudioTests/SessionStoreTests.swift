@@ -32,6 +32,17 @@ struct SessionStoreTests {
         #expect(names.sorted() == [first.id + ".json", second.id + ".json"].sorted(), "no temporary file is left")
     }
 
+    @Test("sessions saved within one millisecond still list the last saved first")
+    func quickSavesKeepTheirOrder() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try SessionStore(folder: folder.url)
+        let created = try (0..<200).map { _ in try store.create(title: "") }
+        let listed = store.list()
+        #expect(listed.map(\.id) == created.reversed().map(\.id))
+        #expect(Set(listed.map(\.updated)).count == 200, "every save has its own stamp")
+    }
+
     @Test("ids are letters, digits and dashes only, so that none names a path", arguments: [
         "../etc/passwd", "..", "", "a/b", "a.json", "%2e%2e", String(repeating: "a", count: 65), "a b", "ä",
     ])
