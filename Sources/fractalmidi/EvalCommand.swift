@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Evaluation
 import FileWriting
 import Foundation
@@ -46,7 +47,11 @@ struct EvalCommand: ParsableCommand {
             completion: .file(extensions: ["png"]))
     var chart: String?
 
+    @Option(help: "Compute threads for scoring a checkpoint (default: every core).")
+    var threads: Int?
+
     func validate() throws {
+        try ComputeThreads.validate(threads)
         guard (generated == nil) == (reference == nil) else {
             throw ValidationError("--generated and --reference go together; give both folders")
         }
@@ -73,6 +78,7 @@ struct EvalCommand: ParsableCommand {
             }
         }
         if let checkpoint, let data {
+            Engine.setThreadCount(threads ?? ThreadPool.availableCores)
             let likelihood = try CheckpointLikelihood.measure(checkpoint: checkpoint, data: data)
             print(likelihood.summary, terminator: "")
             object.merge(likelihood.jsonObject) { $1 }

@@ -68,9 +68,7 @@ struct GenerationArguments: ParsableArguments {
         } catch {
             throw ValidationError(error.described(naming: error.option.flag))
         }
-        if let threads, !(1...256).contains(threads) {
-            throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")
-        }
+        try ComputeThreads.validate(threads)
         if let bpm, !(bpm.isFinite && bpm >= 1 && bpm <= 1000) {
             throw ValidationError("--bpm \(bpm) is outside 1…1000; use e.g. 120")
         }

@@ -35,9 +35,7 @@ struct StudioCommand: ParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port \(port) is outside 0…65535; use e.g. 8080") }
         guard !host.isEmpty, host.count <= 255 else { throw ValidationError("--host '\(host)' is not an address; use e.g. 127.0.0.1") }
-        if let threads, !(1...256).contains(threads) {
-            throw ValidationError("--threads \(threads) is outside 1…256; leave it out to use every core")
-        }
+        try ComputeThreads.validate(threads)
     }
 
     /// Whether `host` only reaches this machine.

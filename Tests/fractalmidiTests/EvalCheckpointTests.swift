@@ -112,12 +112,29 @@ struct EvalCheckpointTests {
         #expect(result.standardOutput.hasPrefix("styles: every song scored as its label's style\n"))
     }
 
+    @Test("scores the same bits per cell on 1 and on 2 threads")
+    func sameScoreAtEveryThreadCount() throws {
+        defer { folder.remove() }
+        let list = try writeSongs()
+        var scores: [Double] = []
+        for threads in ["1", "2"] {
+            let json = folder.url.appendingPathComponent("likelihood-\(threads).json")
+            let result = try tool.run(["eval", "--checkpoint", TinyCheckpoint.run.path, "--data", list.path,
+                                       "--threads", threads, "--json", json.path], in: folder.url)
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+            scores.append(try #require(object["bits_per_cell"] as? Double))
+        }
+        #expect(scores[0] == scores[1])
+    }
+
     @Test("bad combinations and inputs are one line and exit 1", arguments: [
         (["eval", "--checkpoint", "MODEL"], "--checkpoint and --data go together"),
         (["eval"], "nothing to evaluate"),
         (["eval", "--checkpoint", "MODEL", "--data", "LIST", "--chart", "c.png"], "--chart draws the statistics"),
         (["eval", "--checkpoint", "NOWHERE", "--data", "LIST"], "NOWHERE"),
         (["eval", "--checkpoint", "MODEL", "--data", "STYLED"], "style 'jazz' is not one of the training styles (none)"),
+        (["eval", "--checkpoint", "MODEL", "--data", "LIST", "--threads", "0"], "--threads 0 is outside 1…256"),
     ])
     func userErrors(arguments: [String], fragment: String) throws {
         defer { folder.remove() }
