@@ -67,7 +67,8 @@ import Synchronization
 /// is computed by one thread in a fixed order, and reductions across rows use fixed-size
 /// blocks combined in a fixed order (no atomic float accumulation). The same inputs, seeds
 /// and thread count give bit-identical results (all Swift kernels give the same bits at any
-/// thread count; only OpenBLAS may depend on its thread count).
+/// thread count; only large `sgemm` products, cut into one strip per thread, may round
+/// differently at another thread count).
 ///
 /// ## Randomness, memory and speed
 /// ``Engine/RandomGenerator`` is the seedable, counter-based generator for initialisation,
@@ -75,7 +76,7 @@ import Synchronization
 /// often it reused one. ``EngineBenchmark`` times the standard workloads (raw `sgemm`,
 /// `linear`, a transformer block forward and backward).
 public enum Engine {
-    /// The number of threads the engine and OpenBLAS use.
+    /// The number of threads the engine's kernels use (OpenBLAS itself stays on one).
     public static var threadCount: Int { sharedPool.withLock { $0.threadCount } }
 
     /// Sets how many threads the engine's kernels may use (at least 1).
