@@ -50,7 +50,9 @@ seed_corpus() {
     [ -z "$(ls -A "$corpus")" ] || return 0
     case $target in
         midi)
-            [ -d "$shared" ] && find "$shared/midi-tests" "$shared/pop909" "$shared/bach-chorales" -type f \( -name '*.mid' -o -name '*.midi' \) -size -24k | sort | head -120 | while read -r f; do cp "$f" "$corpus/"; done
+            # The first 120 in sorted order. awk reads to the end where head would stop early:
+            # under pipefail, sort then dies of SIGPIPE now and then and takes the script with it.
+            [ -d "$shared" ] && find "$shared/midi-tests" "$shared/pop909" "$shared/bach-chorales" -type f \( -name '*.mid' -o -name '*.midi' \) -size -24k | sort | awk 'NR <= 120' | while read -r f; do cp "$f" "$corpus/"; done
             ;;
         safetensors) cp Tests/NNTests/Fixtures/*.safetensors "$corpus/" ;;
         config) cp config/*.yaml "$corpus/" ;;
